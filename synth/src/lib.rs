@@ -36,7 +36,7 @@ pub use attributes::{Policy, ResourceAttributes};
 pub use error::{Error, Problem};
 pub use expr::{ConditionExpr, Expr, Pseudo, Target};
 pub use name::{ConditionName, LogicalId, MAX_NAME_LENGTH, OutputName, ParameterName};
-pub use resource::{Handle, Resource};
+pub use resource::{Handle, NameRule, Resource};
 pub use template::{
     Capability, MAX_INLINE_TEMPLATE_BYTES, MAX_TEMPLATE_BYTES, Output, Parameter, ParameterHandle,
     ParameterType, Template,

@@ -81,31 +81,54 @@ impl<R> fmt::Debug for Handle<R> {
     }
 }
 
-/// Checks a physical name property, when it is a literal, against the length and characters that
-/// the owning service accepts.
-pub(crate) fn check_physical_name(
-    problems: &mut Vec<String>,
-    property: &str,
-    value: Option<&Expr>,
-    max_length: usize,
-    allowed: impl Fn(char) -> bool,
-    allowed_description: &str,
-) {
-    let Some(name) = value.and_then(Expr::as_literal) else {
-        return;
-    };
-    let length = name.chars().count();
-    if length == 0 {
-        problems.push(format!("{property} is empty"));
-    } else if length > max_length {
-        problems.push(format!(
-            "{property} `{name}` is {length} characters long; the maximum is {max_length}"
-        ));
+/// The length and characters that a service accepts in a physical name property, such as a
+/// Lambda function's `FunctionName`.
+#[derive(Clone, Copy, Debug)]
+pub struct NameRule {
+    /// The property name, such as `FunctionName`.
+    pub property: &'static str,
+    /// The minimum length, in characters.
+    pub min_length: usize,
+    /// The maximum length, in characters.
+    pub max_length: usize,
+    /// Whether a character is allowed.
+    pub allowed: fn(char) -> bool,
+    /// The allowed characters, for messages.
+    pub allowed_description: &'static str,
+}
+
+impl NameRule {
+    /// Returns the problems with `name`, one sentence each.
+    pub fn problems(&self, name: &str) -> Vec<String> {
+        let property = self.property;
+        let mut problems = Vec::new();
+        let length = name.chars().count();
+        if length < self.min_length {
+            problems.push(format!(
+                "{property} `{name}` is {length} characters long; the minimum is {}",
+                self.min_length
+            ));
+        } else if length > self.max_length {
+            problems.push(format!(
+                "{property} `{name}` is {length} characters long; the maximum is {}",
+                self.max_length
+            ));
+        }
+        if let Some(invalid) = name.chars().find(|c| !(self.allowed)(*c)) {
+            problems.push(format!(
+                "{property} `{name}` contains `{invalid}`; it may contain only {}",
+                self.allowed_description
+            ));
+        }
+        problems
     }
-    if let Some(invalid) = name.chars().find(|c| !allowed(*c)) {
-        problems.push(format!(
-            "{property} `{name}` contains `{invalid}`; it may contain only {allowed_description}"
-        ));
+
+    /// Adds the problems with a name property when it is a literal. A computed name, such as
+    /// one built with `Fn::Sub`, is known only at deploy time.
+    pub(crate) fn check(&self, problems: &mut Vec<String>, value: Option<&Expr>) {
+        if let Some(name) = value.and_then(Expr::as_literal) {
+            problems.extend(self.problems(name));
+        }
     }
 }
 
@@ -132,53 +155,42 @@ mod tests {
         assert_eq!(format!("{handle:?}"), r#"Handle(LogicalId("Widget"))"#);
     }
 
-    #[test]
-    fn physical_name_checks() {
-        let alphanumeric = |c: char| c.is_ascii_alphanumeric();
-        let mut problems = Vec::new();
-        let long = Expr::from("a".repeat(65));
-        check_physical_name(
-            &mut problems,
-            "Name",
-            Some(&long),
-            64,
-            alphanumeric,
-            "letters",
-        );
-        assert_eq!(
-            problems,
-            [format!(
-                "Name `{}` is 65 characters long; the maximum is 64",
-                "a".repeat(65)
-            )]
-        );
+    const RULE: NameRule = NameRule {
+        property: "Name",
+        min_length: 1,
+        max_length: 4,
+        allowed: |c| c.is_ascii_alphanumeric(),
+        allowed_description: "letters",
+    };
 
-        let mut problems = Vec::new();
-        let bad = Expr::from("a b");
-        check_physical_name(
-            &mut problems,
-            "Name",
-            Some(&bad),
-            64,
-            alphanumeric,
-            "letters",
+    #[test]
+    fn name_rule_length() {
+        assert!(RULE.problems("abcd").is_empty());
+        assert_eq!(
+            RULE.problems("abcde"),
+            ["Name `abcde` is 5 characters long; the maximum is 4"]
         );
         assert_eq!(
-            problems,
+            RULE.problems(""),
+            ["Name `` is 0 characters long; the minimum is 1"]
+        );
+    }
+
+    #[test]
+    fn name_rule_characters() {
+        assert_eq!(
+            RULE.problems("a b"),
             ["Name `a b` contains ` `; it may contain only letters"]
         );
+    }
 
+    #[test]
+    fn name_rule_skips_computed_names() {
         let mut problems = Vec::new();
-        let computed = Expr::stack_name();
-        check_physical_name(
-            &mut problems,
-            "Name",
-            Some(&computed),
-            1,
-            alphanumeric,
-            "letters",
-        );
-        check_physical_name(&mut problems, "Name", None, 1, alphanumeric, "letters");
+        RULE.check(&mut problems, Some(&Expr::stack_name()));
+        RULE.check(&mut problems, None);
         assert!(problems.is_empty());
+        RULE.check(&mut problems, Some(&Expr::from("toolong")));
+        assert_eq!(problems.len(), 1);
     }
 }

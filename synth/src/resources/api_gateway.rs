@@ -6,13 +6,22 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::expr::Expr;
-use crate::resource::{Handle, Resource as ResourceType, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource as ResourceType};
 use crate::resources::{Tag, is_false};
 
 /// The maximum length of a stage name.
 pub const MAX_STAGE_NAME_LENGTH: usize = 128;
 
-/// Where the API's endpoint lives.
+/// The rule for stage names.
+pub const STAGE_NAME: NameRule = NameRule {
+    property: "StageName",
+    min_length: 1,
+    max_length: MAX_STAGE_NAME_LENGTH,
+    allowed: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+    allowed_description: "ASCII letters, digits, `-` and `_`",
+};
+
+/// The kind of endpoint that serves the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EndpointType {
@@ -160,7 +169,7 @@ impl HttpMethod {
     }
 }
 
-/// How API Gateway authorizes callers of a method.
+/// The authorization that API Gateway applies to callers of a method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthorizationType {
@@ -174,7 +183,7 @@ pub enum AuthorizationType {
     CognitoUserPools,
 }
 
-/// How API Gateway passes a request to the backend.
+/// The type of backend integration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum IntegrationType {
@@ -238,7 +247,7 @@ pub struct Method {
     pub resource_id: Expr,
     /// The HTTP method.
     pub http_method: HttpMethod,
-    /// How API Gateway authorizes callers.
+    /// The authorization of callers.
     pub authorization_type: AuthorizationType,
     /// Request parameters, such as `method.request.path.username`, and whether each is
     /// required.
@@ -322,7 +331,7 @@ pub struct MethodSetting {
     pub data_trace_enabled: Option<bool>,
 }
 
-/// Where and in what format a stage writes access logs.
+/// The destination and line format of a stage's access logs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessLogSetting {
@@ -365,17 +374,7 @@ impl ResourceType for Stage {
     }
 
     fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        let name = Expr::from(self.stage_name.as_str());
-        check_physical_name(
-            &mut problems,
-            "StageName",
-            Some(&name),
-            MAX_STAGE_NAME_LENGTH,
-            |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
-            "ASCII letters, digits, `-` and `_`",
-        );
-        problems
+        STAGE_NAME.problems(&self.stage_name)
     }
 }
 

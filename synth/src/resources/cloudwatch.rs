@@ -3,11 +3,20 @@
 use serde::Serialize;
 
 use crate::expr::Expr;
-use crate::resource::{Handle, Resource, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::Tag;
 
 /// The maximum length of an alarm name.
 pub const MAX_ALARM_NAME_LENGTH: usize = 255;
+
+/// The rule for alarm names.
+pub const ALARM_NAME: NameRule = NameRule {
+    property: "AlarmName",
+    min_length: 1,
+    max_length: MAX_ALARM_NAME_LENGTH,
+    allowed: |c| !c.is_control(),
+    allowed_description: "printable characters",
+};
 
 /// The comparison of the metric with the threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -109,14 +118,7 @@ impl Resource for Alarm {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_physical_name(
-            &mut problems,
-            "AlarmName",
-            self.alarm_name.as_ref(),
-            MAX_ALARM_NAME_LENGTH,
-            |c| !c.is_control(),
-            "printable characters",
-        );
+        ALARM_NAME.check(&mut problems, self.alarm_name.as_ref());
         if self.period < 10 || (self.period > 30 && !self.period.is_multiple_of(60)) {
             problems.push(format!(
                 "Period {} s is invalid; use 10, 20, 30 or a multiple of 60",

@@ -3,13 +3,22 @@
 use serde::Serialize;
 
 use crate::expr::Expr;
-use crate::resource::{Handle, Resource, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::Tag;
 
 /// The maximum length of a table name.
 pub const MAX_TABLE_NAME_LENGTH: usize = 255;
 /// The minimum length of a table name.
 pub const MIN_TABLE_NAME_LENGTH: usize = 3;
+
+/// The rule for table names.
+pub const TABLE_NAME: NameRule = NameRule {
+    property: "TableName",
+    min_length: MIN_TABLE_NAME_LENGTH,
+    max_length: MAX_TABLE_NAME_LENGTH,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'),
+    allowed_description: "ASCII letters, digits, `_`, `-` and `.`",
+};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -159,21 +168,7 @@ impl Resource for Table {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_physical_name(
-            &mut problems,
-            "TableName",
-            self.table_name.as_ref(),
-            MAX_TABLE_NAME_LENGTH,
-            |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'),
-            "ASCII letters, digits, `_`, `-` and `.`",
-        );
-        if let Some(name) = self.table_name.as_ref().and_then(Expr::as_literal)
-            && name.len() < MIN_TABLE_NAME_LENGTH
-        {
-            problems.push(format!(
-                "TableName `{name}` is shorter than {MIN_TABLE_NAME_LENGTH} characters"
-            ));
-        }
+        TABLE_NAME.check(&mut problems, self.table_name.as_ref());
         for key in &self.key_schema {
             let defined = self
                 .attribute_definitions

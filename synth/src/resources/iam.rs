@@ -4,11 +4,20 @@ use serde::Serialize;
 
 use crate::expr::Expr;
 use crate::policy::PolicyDocument;
-use crate::resource::{Handle, Resource, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::Tag;
 
 /// The maximum length of a role name.
 pub const MAX_ROLE_NAME_LENGTH: usize = 64;
+
+/// The rule for role names.
+pub const ROLE_NAME: NameRule = NameRule {
+    property: "RoleName",
+    min_length: 1,
+    max_length: MAX_ROLE_NAME_LENGTH,
+    allowed: |c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c),
+    allowed_description: "ASCII letters, digits and `+=,.@_-`",
+};
 
 /// An inline policy embedded in a role.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -65,14 +74,7 @@ impl Resource for Role {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_physical_name(
-            &mut problems,
-            "RoleName",
-            self.role_name.as_ref(),
-            MAX_ROLE_NAME_LENGTH,
-            |c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c),
-            "ASCII letters, digits and `+=,.@_-`",
-        );
+        ROLE_NAME.check(&mut problems, self.role_name.as_ref());
         for problem in self.assume_role_policy_document.problems() {
             problems.push(format!("AssumeRolePolicyDocument: {problem}"));
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::expr::Expr;
-use crate::resource::{Handle, Resource, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::Tag;
 
 /// The maximum length of a function name.
@@ -16,6 +16,15 @@ pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10_240;
 pub const TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 1..=900;
 /// The maximum total size of a function's environment variables, in bytes.
 pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+
+/// The rule for function names.
+pub const FUNCTION_NAME: NameRule = NameRule {
+    property: "FunctionName",
+    min_length: 1,
+    max_length: MAX_FUNCTION_NAME_LENGTH,
+    allowed: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+    allowed_description: "ASCII letters, digits, `-` and `_`",
+};
 
 /// Environment variables that Lambda sets itself and rejects in a function's configuration.
 ///
@@ -262,14 +271,7 @@ impl Resource for Function {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_physical_name(
-            &mut problems,
-            "FunctionName",
-            self.function_name.as_ref(),
-            MAX_FUNCTION_NAME_LENGTH,
-            |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
-            "ASCII letters, digits, `-` and `_`",
-        );
+        FUNCTION_NAME.check(&mut problems, self.function_name.as_ref());
         if let Some(memory) = self.memory_size
             && !MEMORY_MB.contains(&memory)
         {

@@ -3,11 +3,20 @@
 use serde::Serialize;
 
 use crate::expr::Expr;
-use crate::resource::{Handle, Resource, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::Tag;
 
 /// The maximum length of a log group name.
 pub const MAX_LOG_GROUP_NAME_LENGTH: usize = 512;
+
+/// The rule for log group names.
+pub const LOG_GROUP_NAME: NameRule = NameRule {
+    property: "LogGroupName",
+    min_length: 1,
+    max_length: MAX_LOG_GROUP_NAME_LENGTH,
+    allowed: |c| c.is_ascii_alphanumeric() || "._-/#".contains(c),
+    allowed_description: "ASCII letters, digits and `._-/#`",
+};
 
 /// The retention periods, in days, that CloudWatch Logs accepts.
 pub const RETENTION_DAYS: [u32; 22] = [
@@ -52,14 +61,7 @@ impl Resource for LogGroup {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_physical_name(
-            &mut problems,
-            "LogGroupName",
-            self.log_group_name.as_ref(),
-            MAX_LOG_GROUP_NAME_LENGTH,
-            |c| c.is_ascii_alphanumeric() || "._-/#".contains(c),
-            "ASCII letters, digits and `._-/#`",
-        );
+        LOG_GROUP_NAME.check(&mut problems, self.log_group_name.as_ref());
         if let Some(days) = self.retention_in_days
             && !RETENTION_DAYS.contains(&days)
         {

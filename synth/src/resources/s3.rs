@@ -149,7 +149,7 @@ pub struct LifecycleConfiguration {
     pub rules: Vec<LifecycleRule>,
 }
 
-/// Who owns uploaded objects, and so whether ACLs apply.
+/// The owner of uploaded objects, which also decides whether ACLs apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum ObjectOwnership {
     /// The bucket owner owns every object and ACLs are disabled.

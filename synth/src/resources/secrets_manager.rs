@@ -3,13 +3,22 @@
 use serde::Serialize;
 
 use crate::expr::Expr;
-use crate::resource::{Handle, Resource, check_physical_name};
+use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::{Tag, is_false};
 
 /// The maximum length of a secret name.
 pub const MAX_SECRET_NAME_LENGTH: usize = 512;
 
-/// How Secrets Manager generates the secret value when the stack creates the secret.
+/// The rule for secret names.
+pub const SECRET_NAME: NameRule = NameRule {
+    property: "Name",
+    min_length: 1,
+    max_length: MAX_SECRET_NAME_LENGTH,
+    allowed: |c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c),
+    allowed_description: "ASCII letters, digits and `/_+=.@-`",
+};
+
+/// The generator of the secret value that Secrets Manager runs when the stack creates the secret.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateSecretString {
@@ -61,14 +70,7 @@ impl Resource for Secret {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_physical_name(
-            &mut problems,
-            "Name",
-            self.name.as_ref(),
-            MAX_SECRET_NAME_LENGTH,
-            |c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c),
-            "ASCII letters, digits and `/_+=.@-`",
-        );
+        SECRET_NAME.check(&mut problems, self.name.as_ref());
         problems
     }
 }

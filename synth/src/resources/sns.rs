@@ -26,7 +26,7 @@ pub enum Protocol {
 pub struct Subscription {
     /// The address, URL or ARN that receives messages.
     pub endpoint: Expr,
-    /// How messages are delivered.
+    /// The delivery protocol.
     pub protocol: Protocol,
 }
 
