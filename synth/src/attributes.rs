@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::name::{ConditionName, LogicalId};
 use crate::resource::Handle;
 
-/// What CloudFormation does with a resource's physical resource when the resource leaves the
+/// The action that CloudFormation takes on a physical resource when its resource leaves the
 /// stack (`DeletionPolicy`) or is replaced (`UpdateReplacePolicy`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Policy {
@@ -75,6 +75,26 @@ impl ResourceAttributes {
     pub fn metadata(mut self, key: impl Into<String>, value: Value) -> Self {
         self.metadata.insert(key.into(), value);
         self
+    }
+
+    /// Sets one `Metadata` key, merging the two when both values are objects.
+    pub(crate) fn merge_metadata(&mut self, key: String, value: Value) {
+        match (self.metadata.get_mut(&key), value) {
+            (Some(Value::Object(existing)), Value::Object(added)) => {
+                for (inner_key, inner_value) in added {
+                    existing.entry(inner_key).or_insert(inner_value);
+                }
+            }
+            (Some(_), _) => {}
+            (None, value) => {
+                self.metadata.insert(key, value);
+            }
+        }
+    }
+
+    /// Returns the `Metadata` entries.
+    pub(crate) fn metadata_entries(&self) -> &BTreeMap<String, Value> {
+        &self.metadata
     }
 
     /// Suppresses a cfn-lint rule for this resource, recording the reason beside it in

@@ -78,6 +78,23 @@ pub enum Problem {
         expected: &'static str,
     },
 
+    /// An `Allow` statement with a wildcard action or resource, without a reason in the
+    /// resource's `Metadata`.
+    #[error(
+        "resource `{logical_id}` has an Allow statement{} with {detail}; name the exact actions \
+         and ARNs, or record the reason under the statement's Sid in Metadata.{}",
+        sid.as_ref().map(|sid| format!(" `{sid}`")).unwrap_or_default(),
+        crate::policy::WILDCARD_REASONS_KEY
+    )]
+    IamWildcard {
+        /// The resource.
+        logical_id: LogicalId,
+        /// The statement's Sid, if it has one.
+        sid: Option<String>,
+        /// The wildcard, such as ``action `*` ``.
+        detail: String,
+    },
+
     /// Resources that depend on each other in a loop, which CloudFormation cannot order.
     #[error("dependency cycle: {}", cycle_path(.0))]
     DependencyCycle(Vec<LogicalId>),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 use crate::expr::Expr;
 
@@ -163,9 +164,11 @@ impl Statement {
         self
     }
 
-    /// Permits `*` as an action or resource of this `Allow` statement, which the wildcard check
-    /// would otherwise reject. The reason should state why no exact ARN or action fits, such as
-    /// "X-Ray does not support resource-level permissions".
+    /// Permits `*` or `service:*` as an action, or `*` as a resource, of this `Allow`
+    /// statement, which the wildcard check would otherwise reject. The statement needs a Sid:
+    /// the reason is written to the resource's `Metadata` under [`WILDCARD_REASONS_KEY`] and
+    /// that Sid, where reviewers of the template see it. The reason should state why no exact
+    /// ARN or action fits, such as "X-Ray does not support resource-level permissions".
     pub fn allow_wildcard(mut self, reason: impl Into<String>) -> Self {
         self.wildcard_reason = Some(reason.into());
         self
@@ -191,30 +194,113 @@ impl Statement {
         if self.action.is_empty() {
             problems.push(format!("{label} has no actions"));
         }
-
-        // Deny statements may use wildcards, because a wider Deny only removes access.
-        let unexplained_wildcard = self.effect == Effect::Allow && self.wildcard_reason.is_none();
-        if unexplained_wildcard {
-            for action in &self.action {
-                if action == "*" || action.ends_with(":*") {
-                    problems.push(format!(
-                        "{label} allows every action (`{action}`); list the exact actions, or call \
-                         allow_wildcard with the reason"
-                    ));
-                }
-            }
-            if self
-                .resource
-                .iter()
-                .any(|resource| resource.as_literal() == Some("*"))
-            {
-                problems.push(format!(
-                    "{label} allows resource `*`; name the exact ARNs, or call allow_wildcard with \
-                     the reason"
-                ));
-            }
+        if self.wildcard_reason.is_some() && self.sid.is_none() {
+            problems.push(format!(
+                "{label} calls allow_wildcard but has no Sid; set one, so that Metadata can record \
+                 the reason under it"
+            ));
         }
         problems
+    }
+}
+
+/// The `Metadata` key of a resource's reasons for IAM wildcards: an object from statement Sid
+/// to reason. [`crate::Template::validate`] rejects an `Allow` statement with a wildcard unless
+/// its resource records a reason for the statement's Sid here.
+pub const WILDCARD_REASONS_KEY: &str = "IamWildcardReasons";
+
+/// Builds the `Metadata` entry that records the wildcard reasons of policy documents, or
+/// nothing when they give none.
+pub(crate) fn wildcard_metadata<'a>(
+    documents: impl IntoIterator<Item = &'a PolicyDocument>,
+) -> BTreeMap<String, Value> {
+    let reasons: BTreeMap<String, String> = documents
+        .into_iter()
+        .flat_map(PolicyDocument::wildcard_reasons)
+        .collect();
+    if reasons.is_empty() {
+        BTreeMap::new()
+    } else {
+        BTreeMap::from([(WILDCARD_REASONS_KEY.to_owned(), serde_json::json!(reasons))])
+    }
+}
+
+/// An `Allow` statement found in template JSON whose action or resource is a wildcard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Wildcard {
+    /// The statement's Sid, if it has one.
+    pub(crate) sid: Option<String>,
+    /// The wildcard, such as ``action `s3:*` `` or ``resource `*` ``.
+    pub(crate) detail: String,
+}
+
+/// Reports whether an action grants every action, or every action of one service.
+fn is_wildcard_action(action: &Value) -> bool {
+    action
+        .as_str()
+        .is_some_and(|action| action == "*" || action.ends_with(":*"))
+}
+
+/// Reports whether a resource is `*`, literally or as an `Fn::Sub` or `Fn::Join` of it.
+fn is_wildcard_resource(resource: &Value) -> bool {
+    match resource {
+        Value::String(text) => text == "*",
+        Value::Object(map) if map.len() == 1 => match map.iter().next() {
+            Some((key, Value::String(text))) if key == "Fn::Sub" => text == "*",
+            Some((key, Value::Array(parts))) if key == "Fn::Sub" => {
+                parts.first().and_then(Value::as_str) == Some("*")
+            }
+            Some((key, Value::Array(parts))) if key == "Fn::Join" => {
+                let values = parts.get(1).and_then(Value::as_array);
+                values.is_some_and(|values| {
+                    values.len() == 1 && values.first().is_some_and(is_wildcard_resource)
+                })
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn one_or_many(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        Some(Value::Array(values)) => values.iter().collect(),
+        Some(value) => vec![value],
+        None => Vec::new(),
+    }
+}
+
+/// Finds the `Allow` statements with wildcards anywhere in a resource's JSON, such as in an
+/// inline policy of a role or in a raw `AWS::IAM::ManagedPolicy`. Deny statements may use
+/// wildcards, because a wider Deny only removes access.
+pub(crate) fn find_wildcards(value: &Value, found: &mut Vec<Wildcard>) {
+    match value {
+        Value::Array(values) => values.iter().for_each(|value| find_wildcards(value, found)),
+        Value::Object(map) => {
+            let is_allow = map.get("Effect").and_then(Value::as_str) == Some("Allow");
+            if is_allow {
+                let sid = map.get("Sid").and_then(Value::as_str).map(str::to_owned);
+                for action in one_or_many(map.get("Action")) {
+                    if is_wildcard_action(action) {
+                        found.push(Wildcard {
+                            sid: sid.clone(),
+                            detail: format!("action `{}`", action.as_str().unwrap_or_default()),
+                        });
+                    }
+                }
+                if one_or_many(map.get("Resource"))
+                    .into_iter()
+                    .any(is_wildcard_resource)
+                {
+                    found.push(Wildcard {
+                        sid: sid.clone(),
+                        detail: "resource `*`".to_owned(),
+                    });
+                }
+            }
+            map.values().for_each(|value| find_wildcards(value, found));
+        }
+        _ => {}
     }
 }
 
@@ -232,9 +318,9 @@ impl PolicyDocument {
         }
     }
 
-    /// Returns the problems with the document: statements without actions, invalid Sids, and
-    /// `Allow` statements with `*` or `service:*` as an action, or `*` as a resource, that do not
-    /// give a reason.
+    /// Returns the problems with the document: no statements, statements without actions,
+    /// invalid Sids, and `Allow` statements with `*` or `service:*` as an action, or `*` as a
+    /// resource, that give no reason with [`Statement::allow_wildcard`].
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.statements.is_empty() {
@@ -242,8 +328,37 @@ impl PolicyDocument {
         }
         for (index, statement) in self.statements.iter().enumerate() {
             problems.extend(statement.problems(index));
+            if statement.wildcard_reason.is_some() {
+                continue;
+            }
+            let mut wildcards = Vec::new();
+            find_wildcards(&serde_json::json!(statement), &mut wildcards);
+            for wildcard in wildcards {
+                problems.push(format!(
+                    "{} allows {}; name the exact {}, or call allow_wildcard with the reason",
+                    statement.label(index),
+                    wildcard.detail,
+                    if wildcard.detail.starts_with("action") {
+                        "actions"
+                    } else {
+                        "ARNs"
+                    }
+                ));
+            }
         }
         problems
+    }
+
+    /// Returns the reasons given for wildcards, by statement Sid.
+    pub fn wildcard_reasons(&self) -> BTreeMap<String, String> {
+        self.statements
+            .iter()
+            .filter_map(|statement| {
+                let sid = statement.sid.clone()?;
+                let reason = statement.wildcard_reason.clone()?;
+                Some((sid, reason))
+            })
+            .collect()
     }
 }
 
@@ -315,8 +430,8 @@ mod tests {
         assert_eq!(
             document.problems(),
             [
-                "statement 1 allows every action (`s3:*`); list the exact actions, or call \
-              allow_wildcard with the reason"
+                "statement 1 allows action `s3:*`; name the exact actions, or call allow_wildcard \
+              with the reason"
             ]
         );
     }
@@ -329,7 +444,7 @@ mod tests {
             .resources(["arn:aws:s3:::bucket".into()])]);
         let problems = document.problems();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].starts_with("statement `Everything` allows every action (`*`)"));
+        assert!(problems[0].starts_with("statement `Everything` allows action `*`"));
     }
 
     #[test]
@@ -349,12 +464,73 @@ mod tests {
     #[test]
     fn wildcard_with_reason_is_accepted() {
         let document = PolicyDocument::new([Statement::allow()
+            .sid("Tracing")
             .actions(["xray:PutTraceSegments"])
             .resources(["*".into()])
             .allow_wildcard("X-Ray does not support resource-level permissions")]);
         assert!(document.problems().is_empty());
+        assert_eq!(
+            document.wildcard_reasons(),
+            BTreeMap::from([(
+                "Tracing".to_owned(),
+                "X-Ray does not support resource-level permissions".to_owned()
+            )])
+        );
         let json = serde_json::to_value(&document).unwrap();
         assert_eq!(json["Statement"][0].get("WildcardReason"), None);
+    }
+
+    #[test]
+    fn wildcard_reason_needs_sid() {
+        let document = PolicyDocument::new([Statement::allow()
+            .actions(["xray:PutTraceSegments"])
+            .resources(["*".into()])
+            .allow_wildcard("X-Ray does not support resource-level permissions")]);
+        assert_eq!(
+            document.problems(),
+            [
+                "statement 1 calls allow_wildcard but has no Sid; set one, so that Metadata can \
+              record the reason under it"
+            ]
+        );
+    }
+
+    #[test]
+    fn computed_wildcard_resource_is_rejected() {
+        for resource in [
+            Expr::sub("*"),
+            Expr::sub_with("*", [("Unused", Expr::from("x"))]),
+            Expr::join("", [Expr::from("*")]),
+        ] {
+            let document = PolicyDocument::new([Statement::allow()
+                .actions(["s3:GetObject"])
+                .resources([resource])]);
+            assert_eq!(document.problems().len(), 1);
+        }
+    }
+
+    #[test]
+    fn wildcards_found_in_raw_json() {
+        let raw = json!({"PolicyDocument": {"Statement": [
+            {"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*"},
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}
+        ]}});
+        let mut found = Vec::new();
+        find_wildcards(&raw, &mut found);
+        assert_eq!(
+            found,
+            [
+                Wildcard {
+                    sid: Some("All".into()),
+                    detail: "action `*`".into()
+                },
+                Wildcard {
+                    sid: Some("All".into()),
+                    detail: "resource `*`".into()
+                },
+            ]
+        );
     }
 
     #[test]

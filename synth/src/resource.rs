@@ -1,9 +1,11 @@
 //! The trait that typed resources implement, and the handle that adding one returns.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::expr::{Expr, Target};
 use crate::name::LogicalId;
@@ -17,6 +19,12 @@ pub trait Resource: Serialize {
     /// that can be seen from the properties alone, one sentence each.
     fn problems(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Returns `Metadata` entries that the resource records about itself, such as the reasons
+    /// for IAM wildcards. The template merges them into the resource's attributes.
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        BTreeMap::new()
     }
 }
 

@@ -329,6 +329,10 @@ impl Template {
             logical_id: logical_id.clone(),
             message: error.to_string(),
         })?;
+        let mut attributes = attributes;
+        for (key, value) in resource.metadata() {
+            attributes.merge_metadata(key, value);
+        }
         let entry = ResourceEntry {
             resource_type: resource.resource_type().to_owned(),
             properties,
@@ -438,6 +442,19 @@ impl Template {
         &self,
         logical_ids: impl IntoIterator<Item = &'a LogicalId>,
     ) -> Result<String, Error> {
+        self.fingerprint_with(logical_ids, &Value::Null)
+    }
+
+    /// Returns the hex SHA-256 of the given resources' canonical JSON and of `inputs`: values
+    /// that the resources depend on but that their JSON does not show, such as the name behind
+    /// an `Fn::GetAtt` of a function's ARN.
+    ///
+    /// Fails when one of the resources is not in the template.
+    pub fn fingerprint_with<'a>(
+        &self,
+        logical_ids: impl IntoIterator<Item = &'a LogicalId>,
+        inputs: &Value,
+    ) -> Result<String, Error> {
         let mut selected = Map::new();
         for logical_id in logical_ids {
             let entry = self.resources.get(logical_id).ok_or_else(|| {
@@ -450,16 +467,18 @@ impl Template {
             })?;
             selected.insert(logical_id.to_string(), entry.to_value());
         }
-        let canonical = sorted(Value::Object(selected)).to_string();
+        let canonical = sorted(json!({"Inputs": inputs, "Resources": selected})).to_string();
         let digest = Sha256::digest(canonical.as_bytes());
         Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
     }
 
     /// Checks what no single resource shows: every reference resolves, no dependency cycle
-    /// exists, and the template is within CloudFormation's limits.
+    /// exists, every IAM wildcard has a recorded reason (raw resources included), and the
+    /// template is within CloudFormation's limits.
     pub fn validate(&self) -> Result<(), Error> {
         let mut problems = validate::references(self);
         problems.extend(validate::cycles(self));
+        problems.extend(validate::wildcards(self));
         problems.extend(self.limit_problems());
         if problems.is_empty() {
             Ok(())

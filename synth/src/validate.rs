@@ -221,6 +221,37 @@ pub(crate) fn references(template: &Template) -> Vec<Problem> {
     problems
 }
 
+/// Lists the `Allow` statements with wildcards whose resources record no reason for them, in
+/// typed and raw resources alike.
+pub(crate) fn wildcards(template: &Template) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (id, entry) in &template.resources {
+        let mut found = Vec::new();
+        crate::policy::find_wildcards(&entry.properties, &mut found);
+        let reasons = entry
+            .attributes
+            .metadata_entries()
+            .get(crate::policy::WILDCARD_REASONS_KEY)
+            .and_then(Value::as_object);
+        for wildcard in found {
+            let explained = wildcard.sid.as_ref().is_some_and(|sid| {
+                reasons
+                    .and_then(|reasons| reasons.get(sid))
+                    .and_then(Value::as_str)
+                    .is_some_and(|reason| !reason.trim().is_empty())
+            });
+            if !explained {
+                problems.push(Problem::IamWildcard {
+                    logical_id: id.clone(),
+                    sid: wildcard.sid,
+                    detail: wildcard.detail,
+                });
+            }
+        }
+    }
+    problems
+}
+
 /// Builds the dependency graph: the resources that each resource depends on, through `Ref`, `Fn::GetAtt`, `Fn::Sub` or
 /// `DependsOn`.
 fn dependency_graph(template: &Template) -> BTreeMap<&LogicalId, BTreeSet<&LogicalId>> {

@@ -666,3 +666,18 @@ fn s3_bucket_name_checks() {
     };
     assert!(bucket.problems().is_empty());
 }
+
+#[test]
+fn sns_display_name_limit() {
+    let topic = Topic {
+        display_name: Some("d".repeat(101)),
+        ..Topic::default()
+    };
+    assert_eq!(
+        rejected(topic),
+        [format!(
+            "DisplayName `{}` is 101 characters long; the maximum is 100",
+            "d".repeat(101)
+        )]
+    );
+}

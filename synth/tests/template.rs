@@ -370,24 +370,86 @@ fn iam_wildcard_names_the_role() {
     assert_eq!(
         error.to_string(),
         "invalid resource `FunctionRole` (AWS::IAM::Role): policy `Everything`: statement 1 \
-         allows every action (`dynamodb:*`); list the exact actions, or call allow_wildcard with \
-         the reason; policy `Everything`: statement 1 allows resource `*`; name the exact ARNs, \
-         or call allow_wildcard with the reason"
+         allows action `dynamodb:*`; name the exact actions, or call allow_wildcard with the \
+         reason; policy `Everything`: statement 1 allows resource `*`; name the exact ARNs, or \
+         call allow_wildcard with the reason"
     );
 }
 
 #[test]
-fn iam_wildcard_with_reason_is_accepted() {
+fn iam_wildcard_reason_is_recorded_in_metadata() {
     let mut template = Template::new("test");
     let mut role = Role::new(lambda_trust());
     role.policies.push(InlinePolicy {
         policy_name: "Tracing".into(),
         policy_document: PolicyDocument::new([Statement::allow()
+            .sid("Tracing")
             .actions(["xray:PutTraceSegments"])
             .resources(["*".into()])
             .allow_wildcard("X-Ray does not support resource-level permissions")]),
     });
-    assert!(template.add("FunctionRole", role).is_ok());
+    template.add("FunctionRole", role).unwrap();
+    let value = template.to_value().unwrap();
+    assert_eq!(
+        value["Resources"]["FunctionRole"]["Metadata"],
+        json!({"IamWildcardReasons": {
+            "Tracing": "X-Ray does not support resource-level permissions"
+        }})
+    );
+}
+
+fn raw_managed_policy(statement: Value) -> RawResource {
+    RawResource::new(
+        "AWS::IAM::ManagedPolicy",
+        json!({"PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}}),
+    )
+}
+
+#[test]
+fn iam_wildcard_in_raw_resource_is_rejected() {
+    let mut template = Template::new("test");
+    let statement =
+        json!({"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": {"Fn::Sub": "*"}});
+    template
+        .add("Policy", raw_managed_policy(statement))
+        .unwrap();
+    let messages: Vec<String> = problems(&template)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "resource `Policy` has an Allow statement `All` with action `*`; name the exact \
+             actions and ARNs, or record the reason under the statement's Sid in \
+             Metadata.IamWildcardReasons",
+            "resource `Policy` has an Allow statement `All` with resource `*`; name the exact \
+             actions and ARNs, or record the reason under the statement's Sid in \
+             Metadata.IamWildcardReasons",
+        ]
+    );
+}
+
+#[test]
+fn iam_wildcard_in_raw_resource_with_reason() {
+    let mut template = Template::new("test");
+    let statement = json!({"Sid": "Trace", "Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"});
+    let attributes = ResourceAttributes::new().metadata(
+        "IamWildcardReasons",
+        json!({"Trace": "X-Ray does not support resource-level permissions"}),
+    );
+    template
+        .add_with("Policy", raw_managed_policy(statement.clone()), attributes)
+        .unwrap();
+    assert!(template.validate().is_ok());
+
+    let mut template = Template::new("test");
+    let attributes =
+        ResourceAttributes::new().metadata("IamWildcardReasons", json!({"Other": "a reason"}));
+    template
+        .add_with("Policy", raw_managed_policy(statement), attributes)
+        .unwrap();
+    assert_eq!(problems(&template).len(), 1);
 }
 
 fn function_named(name: &str) -> Function {
@@ -668,6 +730,15 @@ fn fingerprint_tracks_resource_changes() {
 
     let missing = LogicalId::new("Missing").unwrap();
     assert!(first.fingerprint([&missing]).is_err());
+
+    let with_input = first
+        .fingerprint_with(ids, &json!({"FunctionName": "a"}))
+        .unwrap();
+    let other_input = first
+        .fingerprint_with(ids, &json!({"FunctionName": "b"}))
+        .unwrap();
+    assert_ne!(with_input, fingerprint);
+    assert_ne!(with_input, other_input);
 }
 
 #[test]

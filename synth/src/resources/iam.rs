@@ -1,9 +1,12 @@
 //! `AWS::IAM::Role`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::expr::Expr;
-use crate::policy::PolicyDocument;
+use crate::policy::{PolicyDocument, wildcard_metadata};
 use crate::resource::{Handle, NameRule, Resource};
 use crate::resources::Tag;
 
@@ -84,6 +87,12 @@ impl Resource for Role {
             }
         }
         problems
+    }
+
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        let documents = std::iter::once(&self.assume_role_policy_document)
+            .chain(self.policies.iter().map(|policy| &policy.policy_document));
+        wildcard_metadata(documents)
     }
 }
 

@@ -1,9 +1,12 @@
 //! `AWS::S3::Bucket` and `AWS::S3::BucketPolicy`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::expr::Expr;
-use crate::policy::PolicyDocument;
+use crate::policy::{PolicyDocument, wildcard_metadata};
 use crate::resource::{Handle, Resource};
 use crate::resources::Tag;
 
@@ -255,5 +258,9 @@ impl Resource for BucketPolicy {
 
     fn problems(&self) -> Vec<String> {
         self.policy_document.problems()
+    }
+
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        wildcard_metadata([&self.policy_document])
     }
 }

@@ -51,9 +51,26 @@ pub struct Topic {
     pub tags: Vec<Tag>,
 }
 
+/// The maximum length of a topic's display name.
+pub const MAX_DISPLAY_NAME_LENGTH: usize = 100;
+
 impl Resource for Topic {
     fn resource_type(&self) -> &str {
         "AWS::SNS::Topic"
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(name) = &self.display_name
+            && name.chars().count() > MAX_DISPLAY_NAME_LENGTH
+        {
+            problems.push(format!(
+                "DisplayName `{name}` is {} characters long; the maximum is \
+                 {MAX_DISPLAY_NAME_LENGTH}",
+                name.chars().count()
+            ));
+        }
+        problems
     }
 }
 
