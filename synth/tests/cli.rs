@@ -44,7 +44,7 @@ fn committed_out_is_current() {
     let output = synth(&["--check"]);
     assert!(
         output.status.success(),
-        "out/ is stale; run `just synth` and commit:\n{}",
+        "out/ is stale; run `./just synth` and commit:\n{}",
         text(&output.stderr)
     );
     assert!(text(&output.stdout).starts_with("out matches a fresh synth"));
@@ -137,7 +137,7 @@ fn check_names_changed_and_missing_files() {
         "{stderr}"
     );
     assert!(stderr.contains("dev/manifest.json is missing"), "{stderr}");
-    assert!(stderr.contains("run `just synth env=all`"), "{stderr}");
+    assert!(stderr.contains("run `./just synth env=all`"), "{stderr}");
     assert!(!stderr.contains("staging"), "{stderr}");
 }
 
@@ -158,7 +158,7 @@ fn check_one_environment() {
 
     let output = synth(&["env=prod", "--check", "--out", path_argument(&out)]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output.stderr).contains("run `just synth env=prod`"));
+    assert!(text(&output.stderr).contains("run `./just synth env=prod`"));
 }
 
 #[test]
@@ -263,11 +263,7 @@ fn unknown_environment_lists_known_ones() {
 fn bad_setting_names_file_key_and_expected_value() {
     let temp = tempfile::tempdir().unwrap();
     let stacks = copy_stacks(temp.path());
-    std::fs::write(
-        stacks.join("qa.toml"),
-        "[function]\ntimeout_seconds = 1000\n",
-    )
-    .unwrap();
+    std::fs::write(stacks.join("qa.toml"), "[function]\nmemory_mb = 100000\n").unwrap();
     let output = synth(&[
         "env=qa",
         "--stacks",
@@ -278,7 +274,7 @@ fn bad_setting_names_file_key_and_expected_value() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     let expected = format!(
-        "error: {}: `function.timeout_seconds`: 1000 is out of range; expected 1 to 900 seconds",
+        "error: {}: `function.memory_mb`: 100000 is out of range; expected 128 to 10240 MB",
         stacks.join("qa.toml").display()
     );
     assert!(stderr.starts_with(&expected), "{stderr}");
@@ -313,4 +309,43 @@ fn missing_settings_folder() {
     let output = synth(&["--stacks", "/nonexistent/stacks"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("settings directory `/nonexistent/stacks` not found"));
+}
+
+#[test]
+fn unrelated_folders_in_out_are_left_alone() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    let other = out.join("webapp");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("manifest.json"), "{}\n").unwrap();
+    std::fs::write(other.join("auth.template.json"), "{}\n").unwrap();
+
+    let output = synth(&["--out", path_argument(&out)]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains("removed"));
+    assert!(other.join("manifest.json").is_file());
+    assert!(other.join("auth.template.json").is_file());
+    assert!(
+        synth(&["--check", "--out", path_argument(&out)])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn check_flags_files_synth_does_not_write() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    assert!(synth(&["--out", path_argument(&out)]).status.success());
+    std::fs::write(out.join("prod/extra.json"), "{}\n").unwrap();
+
+    let output = synth(&["--check", "--out", path_argument(&out)]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("prod/extra.json is not a file that synth writes; remove it"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: 1 file in"), "{stderr}");
+    assert!(stderr.contains("differs from a fresh synth"), "{stderr}");
 }

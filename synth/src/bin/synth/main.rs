@@ -181,10 +181,13 @@ fn check(
             .collect::<Vec<_>>()
             .join(" "),
     };
+    let (count, verb) = match stale.len() {
+        1 => ("1 file".to_owned(), "differs"),
+        count => (format!("{count} files"), "differ"),
+    };
     eprintln!(
-        "error: {} files in {} differ from a fresh synth; run `just synth {arguments}` and commit \
-         the result",
-        stale.len(),
+        "error: {count} in {} {verb} from a fresh synth; run `./just synth {arguments}` and \
+         commit the result",
         cli.out.display()
     );
     Ok(ExitCode::FAILURE)

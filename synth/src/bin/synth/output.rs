@@ -20,6 +20,8 @@ pub enum Stale {
     Changed(PathBuf),
     /// The file belongs to an environment without a settings file.
     Orphaned(PathBuf),
+    /// The file is in an environment's folder, but synth does not write it.
+    Unexpected(PathBuf),
 }
 
 impl std::fmt::Display for Stale {
@@ -32,11 +34,31 @@ impl std::fmt::Display for Stale {
                 "{} belongs to an environment that has no settings file",
                 path.display()
             ),
+            Stale::Unexpected(path) => write!(
+                formatter,
+                "{} is not a file that synth writes; remove it",
+                path.display()
+            ),
         }
     }
 }
 
-/// Lists the generated files of environment folders in `out/` that are not among `environments`.
+/// Reports whether `folder` contains a manifest that synth wrote for an environment of the same
+/// name, so that only synth's own output is ever treated as orphaned.
+fn is_generated_environment(folder: &Path, name: &str) -> bool {
+    let Ok(text) = fs::read_to_string(folder.join(MANIFEST_FILE)) else {
+        return false;
+    };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    manifest["environment"] == name
+        && manifest["template"] == TEMPLATE_FILE
+        && manifest["bootstrap"].is_object()
+}
+
+/// Lists the generated files of environment folders in `out/` that are not among
+/// `environments`. A folder counts only when its manifest shows that synth wrote it.
 fn orphans(out: &Path, environments: &[String]) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     if !out.is_dir() {
@@ -48,7 +70,8 @@ fn orphans(out: &Path, environments: &[String]) -> anyhow::Result<Vec<PathBuf>> 
         let entry = entry.with_context(|| format!("failed to list `{}`", out.display()))?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !path.is_dir() || environments.contains(&name) {
+        if !path.is_dir() || environments.contains(&name) || !is_generated_environment(&path, &name)
+        {
             continue;
         }
         for file in [TEMPLATE_FILE, MANIFEST_FILE] {
@@ -62,8 +85,35 @@ fn orphans(out: &Path, environments: &[String]) -> anyhow::Result<Vec<PathBuf>> 
     Ok(found)
 }
 
-/// Compares `out/` with the generated files. With `every_environment`, files of environments
-/// that no longer have settings are stale too.
+/// Lists the files in the generated files' folders, other than `out/` itself, that synth does
+/// not write.
+fn unexpected(out: &Path, files: &Files) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let folders: std::collections::BTreeSet<&Path> = files
+        .keys()
+        .filter_map(|relative| relative.parent())
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .collect();
+    for folder in folders {
+        let path = out.join(folder);
+        let Ok(entries) = fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("failed to list `{}`", path.display()))?;
+            let relative = folder.join(entry.file_name());
+            if !files.contains_key(&relative) {
+                found.push(out.join(relative));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Compares `out/` with the generated files. Files that synth does not write are stale in the
+/// folders it writes to, and with `every_environment`, so are the files of environments that no
+/// longer have settings.
 pub fn check(
     out: &Path,
     files: &Files,
@@ -86,6 +136,7 @@ pub fn check(
     if let Some(environments) = every_environment {
         stale.extend(orphans(out, environments)?.into_iter().map(Stale::Orphaned));
     }
+    stale.extend(unexpected(out, files)?.into_iter().map(Stale::Unexpected));
     Ok(stale)
 }
 

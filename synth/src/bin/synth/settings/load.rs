@@ -55,8 +55,9 @@ pub enum SettingsError {
 
     /// An environment name that cannot be used in resource names.
     #[error(
-        "invalid environment name `{name}`: {reason}. Rename the file to lowercase letters, \
-         digits and `-`, starting with a letter, at most 32 characters"
+        "invalid environment name `{name}`: {reason}. An environment is named by its settings \
+         file without `.toml`: lowercase letters, digits and `-`, starting with a letter, at \
+         most 32 characters"
     )]
     InvalidEnvironmentName {
         /// The name.
@@ -157,7 +158,10 @@ impl StacksDir {
             let is_settings = path
                 .extension()
                 .is_some_and(|extension| extension == "toml");
-            if !is_settings || path.file_name().is_some_and(|name| name == DEFAULTS_FILE) {
+            let file_name = entry.file_name();
+            let file_name = file_name.to_string_lossy();
+            // Hidden files, such as an editor's backups, are not environments.
+            if !is_settings || file_name == DEFAULTS_FILE || file_name.starts_with('.') {
                 continue;
             }
             if let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) {
@@ -203,7 +207,7 @@ impl StacksDir {
                 let mut path = key_path(error.path());
                 // The TOML decoder appends "in `key`" on a new line, which the path repeats.
                 let message = error.inner().to_string();
-                let message = message.lines().next().unwrap_or_default().to_owned();
+                let message = plain_type_names(message.lines().next().unwrap_or_default());
                 // A missing field is reported at its parent table, so name the field itself.
                 if let Some(field) = missing_field(&message) {
                     path.push(field.to_owned());
@@ -236,6 +240,8 @@ impl StacksDir {
 fn validate_environment_name(name: &str) -> Result<(), SettingsError> {
     let reason = if name == ALL_ENVIRONMENTS {
         Some("`all` selects every environment, so it cannot name one")
+    } else if format!("{name}.toml") == DEFAULTS_FILE {
+        Some("`defaults.toml` holds the settings that every environment shares")
     } else if name.is_empty() {
         Some("it is empty")
     } else if name.len() > MAX_ENVIRONMENT_NAME_LENGTH {
@@ -269,6 +275,30 @@ fn key_path(path: &serde_path_to_error::Path) -> Vec<String> {
             Segment::Unknown => None,
         })
         .collect()
+}
+
+/// Replaces the Rust type names in serde's messages, such as "expected u32", with the TOML
+/// terms that a settings author uses.
+fn plain_type_names(message: &str) -> String {
+    let replacements = [
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected a quoted string"),
+    ];
+    let mut message = message.to_owned();
+    for (rust, plain) in replacements {
+        message = message.replace(rust, plain);
+    }
+    for table in ["expected struct ", "expected a map"] {
+        if let Some(start) = message.find(table) {
+            message.replace_range(start.., "expected a table of settings");
+        }
+    }
+    message
 }
 
 /// Returns the field name of serde's "missing field `name`" message.

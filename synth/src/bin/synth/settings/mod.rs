@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 pub use load::{ALL_ENVIRONMENTS, StacksDir};
+pub use validate::access_log_group_name;
 
 /// The lowest PBKDF2-HMAC-SHA256 iteration count allowed in a production environment: OWASP's
 /// Password Storage Cheat Sheet recommends 600,000 for this hash.
@@ -147,6 +148,9 @@ pub struct ApiSettings {
     pub throttling_burst_limit: u32,
     /// Days to keep the stage's access logs.
     pub access_log_retention_days: u32,
+    /// Whether the stage publishes CloudWatch metrics per method, which CloudWatch bills as
+    /// custom metrics. The stage-wide metrics that the alarms use are free and always on.
+    pub detailed_metrics: bool,
 }
 
 /// The access tokens.

@@ -8,8 +8,14 @@ use toml::{Table, Value};
 /// The placeholder names, for messages.
 pub const PLACEHOLDERS: &str = "{{env}}, {{service}} and {{region}}";
 
+/// The placeholder names.
+const NAMES: [&str; 3] = ["env", "service", "region"];
+
 /// Settings that supply placeholder values and so cannot contain placeholders themselves.
 const PLAIN_KEYS: [&str; 2] = ["service", "region"];
+
+/// The table of tags, whose keys may contain placeholders too.
+const TAGS_KEY: &str = "tags";
 
 /// The values of the placeholders for one environment.
 pub struct Placeholders {
@@ -57,6 +63,7 @@ impl Placeholders {
         if !text.contains("{{") {
             return Ok(text.to_owned());
         }
+        check_placeholders(text)?;
         self.handlebars
             .render_template(text, &self.values)
             .map_err(|error| match error.reason() {
@@ -81,6 +88,28 @@ impl Placeholders {
             let mut path = vec![key.clone()];
             self.render_value(value, &mut path)?;
         }
+        if let Some(Value::Table(tags)) = table.get_mut(TAGS_KEY) {
+            self.render_keys(tags)?;
+        }
+        Ok(())
+    }
+
+    /// Renders the keys of the tags table, whose keys are data rather than setting names.
+    fn render_keys(&self, tags: &mut Table) -> Result<(), (Vec<String>, String)> {
+        let mut rendered = Table::new();
+        for (key, value) in std::mem::take(tags) {
+            let path = vec![TAGS_KEY.to_owned(), key.clone()];
+            let new_key = self
+                .render(&key)
+                .map_err(|message| (path.clone(), message))?;
+            if rendered.insert(new_key.clone(), value).is_some() {
+                return Err((
+                    path,
+                    format!("renders to `{new_key}`, which another tag uses"),
+                ));
+            }
+        }
+        *tags = rendered;
         Ok(())
     }
 
@@ -113,6 +142,29 @@ impl Placeholders {
         }
         Ok(())
     }
+}
+
+/// Accepts only the plain placeholders, so that handlebars' helpers, blocks and paths such as
+/// `{{#each}}` or `{{this}}` are errors rather than surprises.
+fn check_placeholders(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(format!(
+                "invalid placeholder syntax in `{text}`: `{{{{` without a closing `}}}}`"
+            ));
+        };
+        let name = after[..end].trim();
+        if !NAMES.contains(&name) {
+            return Err(format!(
+                "unknown placeholder `{{{{{name}}}}}` in `{text}`; the placeholders are \
+                 {PLACEHOLDERS}"
+            ));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
 }
 
 fn first_line(error: &impl std::fmt::Display) -> String {
@@ -155,6 +207,35 @@ mod tests {
             error,
             "unknown placeholder `{{stage}}` in `{{service}}-{{stage}}`; the placeholders are \
              {{env}}, {{service}} and {{region}}"
+        );
+    }
+
+    #[test]
+    fn helpers_and_blocks_are_rejected() {
+        for text in [
+            "{{this}}",
+            "{{#each this}}{{@key}}{{/each}}",
+            "{{len env}}",
+            "{{{env}}}",
+        ] {
+            let error = placeholders().render(text).unwrap_err();
+            assert!(error.starts_with("unknown placeholder"), "{text}: {error}");
+        }
+        assert_eq!(placeholders().render("{{ env }}").unwrap(), "qa");
+    }
+
+    #[test]
+    fn tag_keys_are_rendered() {
+        let mut table: Table = "[tags]\n\"{{env}}-owner\" = \"me\"".parse().unwrap();
+        placeholders().render_table(&mut table).unwrap();
+        assert_eq!(table["tags"]["qa-owner"].as_str(), Some("me"));
+
+        let mut table: Table = "[tags]\n\"{{nope}}\" = \"x\"".parse().unwrap();
+        let (path, message) = placeholders().render_table(&mut table).unwrap_err();
+        assert_eq!(path, ["tags", "{{nope}}"]);
+        assert!(
+            message.starts_with("unknown placeholder `{{nope}}`"),
+            "{message}"
         );
     }
 

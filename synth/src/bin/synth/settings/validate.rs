@@ -12,6 +12,18 @@ pub const MAX_ITERATIONS: u32 = 10_000_000;
 pub const TOKEN_LIFETIME_SECONDS: std::ops::RangeInclusive<u32> = 60..=86_400;
 /// The maximum number of tags on one resource, which most AWS services accept.
 pub const MAX_TAGS: usize = 50;
+/// The function timeouts that matter, in seconds: API Gateway stops waiting for a Lambda
+/// integration after 29 seconds by default, so a longer timeout only bills for work whose
+/// response no client receives.
+pub const TIMEOUT_SECONDS: std::ops::RangeInclusive<u32> = 1..=29;
+/// API Gateway's default account-level throttle in a Region: 10,000 requests per second with
+/// a burst of 5,000. A stage limit above the account's has no effect.
+pub const MAX_RATE_LIMIT: f64 = 10_000.0;
+/// The default account-level burst limit, in requests.
+pub const MAX_BURST_LIMIT: u32 = 5_000;
+/// An upper bound on reserved concurrency that catches a mistyped value. Lambda's default
+/// concurrency quota is 1,000 per Region, and any reservation must leave 100 unreserved.
+pub const MAX_RESERVED_CONCURRENCY: u32 = 100_000;
 
 /// The rule for CloudFormation stack names.
 const STACK_NAME: NameRule = NameRule {
@@ -113,8 +125,12 @@ fn check_identity(settings: &Settings, report: &mut Report) {
     }
     if settings.stack_name == settings.bootstrap_stack_name {
         report.push(
-            "bootstrap_stack_name",
-            "must differ from stack_name, because the two stacks are deployed separately",
+            "stack_name",
+            format!(
+                "`{}` is also the bootstrap_stack_name; the two stacks are deployed separately, \
+                 so they need different names",
+                settings.stack_name
+            ),
         );
     }
 }
@@ -142,17 +158,29 @@ fn check_function(settings: &Settings, report: &mut Report) {
         lambda::MEMORY_MB,
         "MB",
     );
-    report.range(
-        "function.timeout_seconds",
-        function.timeout_seconds,
-        lambda::TIMEOUT_SECONDS,
-        "seconds",
-    );
-    if function.reserved_concurrency == Some(0) {
+    if !TIMEOUT_SECONDS.contains(&function.timeout_seconds) {
         report.push(
+            "function.timeout_seconds",
+            format!(
+                "{} is out of range; expected 1 to 29 seconds, because API Gateway stops waiting \
+                 for the function after 29 seconds",
+                function.timeout_seconds
+            ),
+        );
+    }
+    match function.reserved_concurrency {
+        Some(0) => report.push(
             "function.reserved_concurrency",
             "0 stops every invocation; remove the setting for no reservation, or set 1 or more",
-        );
+        ),
+        Some(count) if count > MAX_RESERVED_CONCURRENCY => report.push(
+            "function.reserved_concurrency",
+            format!(
+                "{count} is above the maximum of {MAX_RESERVED_CONCURRENCY}; Lambda's default \
+                 quota is 1,000 concurrent executions per Region"
+            ),
+        ),
+        _ => {}
     }
     report.retention("function.log_retention_days", function.log_retention_days);
 }
@@ -191,22 +219,30 @@ fn check_data(settings: &Settings, report: &mut Report) {
 
 fn check_api(settings: &Settings, report: &mut Report) {
     let api = &settings.api;
-    if api.name.trim().is_empty() || api.name.len() > 1024 {
-        report.push("api.name", "must be 1 to 1024 characters long");
-    }
-    if !(api.throttling_rate_limit.is_finite() && api.throttling_rate_limit > 0.0) {
+    // The access log group is named after the API, so the name must suit both.
+    report.name(
+        "api.name",
+        &logs::LOG_GROUP_NAME,
+        &access_log_group_name(&api.name),
+    );
+    let rate = api.throttling_rate_limit;
+    if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE_LIMIT) {
         report.push(
             "api.throttling_rate_limit",
             format!(
-                "{} is invalid; expected requests per second above 0",
-                api.throttling_rate_limit
+                "{rate} is out of range; expected more than 0 and at most 10000 requests per \
+                 second, API Gateway's default account limit"
             ),
         );
     }
-    if api.throttling_burst_limit == 0 {
+    if !(1..=MAX_BURST_LIMIT).contains(&api.throttling_burst_limit) {
         report.push(
             "api.throttling_burst_limit",
-            "0 rejects every request; expected 1 or more",
+            format!(
+                "{} is out of range; expected 1 to 5000 requests, API Gateway's default account \
+                 burst limit",
+                api.throttling_burst_limit
+            ),
         );
     }
     report.retention(
@@ -287,7 +323,32 @@ fn check_alarms_and_tags(settings: &Settings, report: &mut Report) {
         if value.chars().count() > 256 {
             report.push(&path, "tag values must be at most 256 characters long");
         }
+        for (part, text) in [("key", key), ("value", value)] {
+            if let Some(invalid) = text.chars().find(|c| !is_tag_character(*c)) {
+                report.push(
+                    &path,
+                    format!(
+                        "the tag {part} `{text}` contains `{invalid}`; tags may contain letters, \
+                         digits, spaces and `_.:/=+-@`"
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// Reports whether a character may appear in a tag key or value. AWS accepts the pattern
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`. Here `char::is_alphanumeric` approximates letters and numbers,
+/// and whitespace other than control characters approximates separators.
+fn is_tag_character(character: char) -> bool {
+    character.is_alphanumeric()
+        || (character.is_whitespace() && !character.is_control())
+        || "_.:/=+-@".contains(character)
+}
+
+/// Returns the name of the API's access log group.
+pub fn access_log_group_name(api_name: &str) -> String {
+    format!("/aws/apigateway/{api_name}/access")
 }
 
 /// Checks the shape of an e-mail address: one `@` with text on both sides, a dot in the
@@ -320,6 +381,16 @@ mod tests {
         }
         for region in ["us-east", "useast1", "US-EAST-1", "u-east-1", "us--1", ""] {
             assert!(!is_region(region), "{region}");
+        }
+    }
+
+    #[test]
+    fn tag_characters() {
+        for text in ["team", "cost center", "a.b:c/d=e+f-g@h_i", "Äpfel", "三"] {
+            assert!(text.chars().all(is_tag_character), "{text}");
+        }
+        for character in ['*', '#', '\t', '!', '<'] {
+            assert!(!is_tag_character(character), "{character}");
         }
     }
 

@@ -135,7 +135,7 @@ fn wrong_type_names_file_and_key() {
     assert_eq!(problem.key, "function.memory_mb");
     assert_eq!(
         problem.message,
-        "invalid type: string \"lots\", expected u32"
+        "invalid type: string \"lots\", expected a whole number from 0 to 4294967295"
     );
 }
 
@@ -281,7 +281,15 @@ fn unknown_environment_lists_known() {
 
 #[test]
 fn invalid_environment_names() {
-    for name in ["all", "Prod", "1st", "has_underscore", "", &"a".repeat(33)] {
+    for name in [
+        "all",
+        "defaults",
+        "Prod",
+        "1st",
+        "has_underscore",
+        "",
+        &"a".repeat(33),
+    ] {
         let error = committed().load(name).unwrap_err();
         assert!(
             matches!(error, SettingsError::InvalidEnvironmentName { .. }),
@@ -351,4 +359,96 @@ fn reserved_tag_prefix_is_rejected() {
     let (_dir, stacks) = folder(&[("qa.toml", "[tags]\n\"aws:owner\" = \"me\"\n")]);
     let problem = single_problem(stacks.load("qa").unwrap_err());
     assert_eq!(problem.key, "tags.aws:owner");
+}
+
+#[test]
+fn hidden_files_are_not_environments() {
+    let (_dir, stacks) = folder(&[("qa.toml", ""), (".qa.toml", "")]);
+    assert_eq!(stacks.environments().unwrap(), ["qa"]);
+}
+
+#[test]
+fn table_given_a_value_is_explained() {
+    let (_dir, stacks) = folder(&[("qa.toml", "function = 5\n")]);
+    let problem = single_problem(stacks.load("qa").unwrap_err());
+    assert_eq!(problem.key, "function");
+    assert_eq!(
+        problem.message,
+        "invalid type: integer `5`, expected a table of settings"
+    );
+}
+
+#[test]
+fn timeout_beyond_api_gateway_is_rejected() {
+    let (_dir, stacks) = folder(&[("qa.toml", "[function]\ntimeout_seconds = 30\n")]);
+    let problem = single_problem(stacks.load("qa").unwrap_err());
+    assert_eq!(problem.key, "function.timeout_seconds");
+    assert!(
+        problem.message.contains("after 29 seconds"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn throttling_beyond_account_limits_is_rejected() {
+    let text = "[api]\nthrottling_rate_limit = 1e300\nthrottling_burst_limit = 4000000000\n";
+    let (_dir, stacks) = folder(&[("qa.toml", text)]);
+    let SettingsError::Invalid(problems) = stacks.load("qa").unwrap_err() else {
+        panic!("expected invalid settings");
+    };
+    let keys: Vec<&str> = problems
+        .iter()
+        .map(|problem| problem.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        ["api.throttling_rate_limit", "api.throttling_burst_limit"]
+    );
+}
+
+#[test]
+fn huge_reserved_concurrency_is_rejected() {
+    let (_dir, stacks) = folder(&[("qa.toml", "[function]\nreserved_concurrency = 4000000000\n")]);
+    let problem = single_problem(stacks.load("qa").unwrap_err());
+    assert_eq!(problem.key, "function.reserved_concurrency");
+}
+
+#[test]
+fn api_name_must_suit_its_log_group() {
+    let (dir, stacks) = folder(&[("qa.toml", "[api]\nname = \"{{service}} {{env}} api\"\n")]);
+    let problem = single_problem(stacks.load("qa").unwrap_err());
+    assert_eq!(problem.file, dir.path().join("qa.toml"));
+    assert_eq!(problem.key, "api.name");
+    assert!(
+        problem.message.contains("contains ` `"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn stack_name_clash_blames_setting_file() {
+    let (dir, stacks) = folder(&[("qa.toml", "stack_name = \"auth-bootstrap\"\n")]);
+    let problem = single_problem(stacks.load("qa").unwrap_err());
+    assert_eq!(problem.file, dir.path().join("qa.toml"));
+    assert_eq!(problem.key, "stack_name");
+}
+
+#[test]
+fn tag_characters_are_checked() {
+    let (_dir, stacks) = folder(&[("qa.toml", "[tags]\n\"a*b\" = \"c#d\"\n")]);
+    let SettingsError::Invalid(problems) = stacks.load("qa").unwrap_err() else {
+        panic!("expected invalid settings");
+    };
+    assert_eq!(problems.len(), 2);
+    assert!(problems[0].message.contains("tag key `a*b` contains `*`"));
+    assert!(problems[1].message.contains("tag value `c#d` contains `#`"));
+}
+
+#[test]
+fn tag_key_placeholders_are_rendered() {
+    let (_dir, stacks) = folder(&[("qa.toml", "[tags]\n\"{{env}}-owner\" = \"me\"\n")]);
+    let settings = stacks.load("qa").unwrap();
+    assert_eq!(settings.tags["qa-owner"], "me");
 }

@@ -28,7 +28,10 @@ pub fn add(
     // NOTE: the topic is not encrypted with the AWS managed key `alias/aws/sns`, because
     // CloudWatch cannot publish to a topic under that key. A customer managed key would work.
     let topic = Topic {
-        display_name: Some(format!("{} alarms", settings.stack_name)),
+        display_name: Some(format!(
+            "{} {} alarms",
+            settings.service, settings.environment
+        )),
         subscription: settings
             .alarms
             .email

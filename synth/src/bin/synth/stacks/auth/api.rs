@@ -14,7 +14,7 @@ use synth::resources::lambda::{Function, Permission};
 use synth::resources::logs::LogGroup;
 use synth::{Handle, LogicalId, ResourceAttributes, Template, arn};
 
-use crate::settings::Settings;
+use crate::settings::{Settings, access_log_group_name};
 use crate::stacks::retention_policy;
 use crate::stacks::routes::ROUTES;
 
@@ -140,8 +140,11 @@ pub fn add_routes(
     }
 
     // CloudFormation creates a new deployment only when the logical ID changes, so the ID
-    // carries a fingerprint of everything that defines the API.
-    let fingerprint = template.fingerprint(&definition)?;
+    // carries a fingerprint of everything that defines the API. The methods name the function by
+    // `Fn::GetAtt`, whose value changes with the function name, so that name is an input too:
+    // renaming the function replaces it, and the stage must then call the new one.
+    let inputs = json!({ "FunctionName": settings.function.name });
+    let fingerprint = template.fingerprint_with(&definition, &inputs)?;
     let mut attributes = ResourceAttributes::new();
     for logical_id in &definition[1..] {
         attributes = attributes.depends_on_id(logical_id.clone());
@@ -269,7 +272,7 @@ fn add_access_log_group(
     tags: &[Tag],
 ) -> Result<Handle<LogGroup>, synth::Error> {
     let mut log_group = LogGroup::named(
-        format!("/aws/apigateway/{}/access", settings.api.name),
+        access_log_group_name(&settings.api.name),
         settings.api.access_log_retention_days,
     );
     log_group.tags = tags.to_vec();
@@ -321,7 +324,7 @@ fn add_stage(
             http_method: "*".to_owned(),
             throttling_rate_limit: Some(settings.api.throttling_rate_limit),
             throttling_burst_limit: Some(settings.api.throttling_burst_limit),
-            metrics_enabled: Some(true),
+            metrics_enabled: Some(settings.api.detailed_metrics),
             // Execution logs would go to a log group without retention, and data traces would
             // contain passwords and tokens, so only access logs are on.
             logging_level: Some(LoggingLevel::Off),

@@ -186,3 +186,51 @@ fn add_outputs(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::settings::StacksDir;
+
+    fn dev_settings() -> Settings {
+        let stacks = StacksDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../stacks"));
+        stacks.load("dev").unwrap()
+    }
+
+    fn deployment_id(settings: &Settings) -> String {
+        let template = build(settings).unwrap().to_value().unwrap();
+        let resources = template["Resources"].as_object().unwrap();
+        let mut ids = resources
+            .keys()
+            .filter(|id| id.starts_with(api::DEPLOYMENT_ID_PREFIX));
+        let id = ids.next().unwrap().clone();
+        assert!(ids.next().is_none(), "more than one deployment");
+        id
+    }
+
+    #[test]
+    fn renamed_function_gets_new_deployment() {
+        let mut settings = dev_settings();
+        let before = deployment_id(&settings);
+        settings.function.name = "auth-dev-renamed".to_owned();
+        assert_ne!(deployment_id(&settings), before);
+    }
+
+    #[test]
+    fn function_memory_keeps_deployment() {
+        let mut settings = dev_settings();
+        let before = deployment_id(&settings);
+        settings.function.memory_mb = 2048;
+        assert_eq!(deployment_id(&settings), before);
+    }
+
+    #[test]
+    fn api_throttling_keeps_deployment() {
+        let mut settings = dev_settings();
+        let before = deployment_id(&settings);
+        settings.api.throttling_rate_limit = 99.0;
+        assert_eq!(deployment_id(&settings), before);
+    }
+}
