@@ -14,7 +14,7 @@ these parts:
   resource is in the stack.
 - It applies only BucketEncryption and Tags to an S3 bucket, so versioning, lifecycle rules and
   the public access block are checked in the template, not in moto. It ignores a DynamoDB
-  table's PointInTimeRecoverySpecification and a function's TracingConfig.
+  table's PointInTimeRecoverySpecification and a function's Architectures and TracingConfig.
 - It rejects an update without changes at CreateChangeSet, where AWS returns a FAILED change set
   that `--no-fail-on-empty-changeset` accepts, so no test deploys the same template twice.
 - It accepts a deploy without the capabilities that the manifest lists.
@@ -133,9 +133,12 @@ def placeholder_zip(path: Path) -> Path:
     return path
 
 
-def deploy_bootstrap(aws, region: str, tmp_path: Path, stack_name: str = "auth-bootstrap") -> str:
-    """Deploy the bootstrap stack, upload the placeholder zip and return the bucket name."""
-    deploy(aws, BOOTSTRAP_TEMPLATE, stack_name, region, ["CAPABILITY_IAM"])
+def deploy_bootstrap(aws, settings: dict, tmp_path: Path) -> str:
+    """Deploy the bootstrap stack that an environment's manifest names, upload the placeholder
+    zip and return the bucket name."""
+    region = settings["region"]
+    stack_name = settings["bootstrap"]["stack_name"]
+    deploy(aws, BOOTSTRAP_TEMPLATE, stack_name, region, settings["bootstrap"]["capabilities"])
     bucket = stack_resources(aws, stack_name, region)["ArtifactBucket"]
     aws.run(
         "s3", "cp", str(placeholder_zip(tmp_path / "placeholder.zip")),
@@ -177,12 +180,14 @@ def test_every_environment_has_a_manifest():
 
 def test_bootstrap_stack(aws, moto, tmp_path):
     since = moto.log_offset()
-    region = manifest(ENVIRONMENTS[0])["region"]
-    bucket = deploy_bootstrap(aws, region, tmp_path)
+    settings = manifest(ENVIRONMENTS[0])
+    region = settings["region"]
+    stack_name = settings["bootstrap"]["stack_name"]
+    bucket = deploy_bootstrap(aws, settings, tmp_path)
 
-    stack = describe_stack(aws, "auth-bootstrap", region)
+    stack = describe_stack(aws, stack_name, region)
     assert stack["StackStatus"] == "CREATE_COMPLETE"
-    resources = stack_resources(aws, "auth-bootstrap", region)
+    resources = stack_resources(aws, stack_name, region)
     assert expected_resources(load_json(BOOTSTRAP_TEMPLATE)) <= set(resources)
 
     encryption = aws.json("s3api", "get-bucket-encryption", "--bucket", bucket)
@@ -209,7 +214,7 @@ def test_environment_stack_deploys(aws, moto, tmp_path, environment):
     since = moto.log_offset()
     settings = manifest(environment)
     region = settings["region"]
-    bucket = deploy_bootstrap(aws, region, tmp_path)
+    bucket = deploy_bootstrap(aws, settings, tmp_path)
     deploy_environment(aws, environment, bucket)
     template = load_json(OUT / environment / "auth.template.json")
 
@@ -240,7 +245,6 @@ def test_environment_stack_deploys(aws, moto, tmp_path, environment):
     assert configuration["Handler"] == "bootstrap"
     assert configuration["MemorySize"] == function_properties["MemorySize"]
     assert configuration["Timeout"] == function_properties["Timeout"]
-    assert configuration["Architectures"] == function_properties["Architectures"]
     variables = configuration["Environment"]["Variables"]
     assert variables["USERS_TABLE_NAME"] == table["TableName"]
     literal_variables = {
@@ -295,21 +299,36 @@ def test_update_applies_changed_setting(aws, moto, tmp_path):
     since = moto.log_offset()
     settings = manifest("dev")
     region = settings["region"]
-    bucket = deploy_bootstrap(aws, region, tmp_path)
+    bucket = deploy_bootstrap(aws, settings, tmp_path)
     deploy_environment(aws, "dev", bucket)
-    before = aws.json("lambda", "get-function-configuration", "--function-name", "auth-dev", "--region", region)
+    template = load_json(OUT / "dev" / "auth.template.json")
+    function_name = template["Resources"]["Function"]["Properties"]["FunctionName"]
+    before = aws.json(
+        "lambda", "get-function-configuration", "--function-name", function_name,
+        "--region", region,
+    )
 
-    changed = synth_with(tmp_path, "dev", "[passwords]\npbkdf2_iterations = 700000\n")
+    topics_before = aws.json("sns", "list-topics", "--region", region)["Topics"]
+
+    changed = synth_with(
+        tmp_path, "dev", "[passwords]\npbkdf2_iterations = 700000\n[alarms]\nenabled = true\n"
+    )
     template = load_json(changed / "dev" / "auth.template.json")
-    memory = template["Resources"]["Function"]["Properties"]["MemorySize"]
+    assert "AlarmTopic" in template["Resources"]
     deploy_environment(aws, "dev", bucket, out=changed)
 
     stack = describe_stack(aws, settings["stack_name"], region)
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
-    after = aws.json("lambda", "get-function-configuration", "--function-name", "auth-dev", "--region", region)
+    after = aws.json(
+        "lambda", "get-function-configuration", "--function-name", function_name,
+        "--region", region,
+    )
     assert before["Environment"]["Variables"]["PBKDF2_ITERATIONS"] == "600000"
     assert after["Environment"]["Variables"]["PBKDF2_ITERATIONS"] == "700000"
-    assert after["MemorySize"] == memory
+    resources = stack_resources(aws, settings["stack_name"], region)
+    topics_after = aws.json("sns", "list-topics", "--region", region)["Topics"]
+    assert topics_before == []
+    assert [topic["TopicArn"] for topic in topics_after] == [resources["AlarmTopic"]]
 
     assert_only_known_skips(moto, since)
 
@@ -332,7 +351,7 @@ def test_delete_keeps_only_retained_data(aws, moto, tmp_path, environment):
     since = moto.log_offset()
     settings = manifest(environment)
     region = settings["region"]
-    bucket = deploy_bootstrap(aws, region, tmp_path)
+    bucket = deploy_bootstrap(aws, settings, tmp_path)
     deploy_environment(aws, environment, bucket)
     template = load_json(OUT / environment / "auth.template.json")
     table = template["Resources"]["UsersTable"]
@@ -347,7 +366,7 @@ def test_delete_keeps_only_retained_data(aws, moto, tmp_path, environment):
     }
     assert template["Resources"]["Function"]["Properties"]["FunctionName"] not in function_names
 
-    wait_deleted(aws, "auth-bootstrap", region)
+    wait_deleted(aws, settings["bootstrap"]["stack_name"], region)
     assert_only_known_skips(moto, since)
 
 
@@ -356,7 +375,7 @@ def test_outputs_after_create_stack(aws, moto, tmp_path, environment):
     since = moto.log_offset()
     settings = manifest(environment)
     region = settings["region"]
-    bucket = deploy_bootstrap(aws, region, tmp_path)
+    bucket = deploy_bootstrap(aws, settings, tmp_path)
     template_path = OUT / environment / "auth.template.json"
     parameters = [
         f"ParameterKey=ServiceCodeBucket,ParameterValue={bucket}",
@@ -390,7 +409,8 @@ def test_outputs_after_create_stack(aws, moto, tmp_path, environment):
     assert outputs["JwksUrl"]["OutputValue"] == outputs["Issuer"]["OutputValue"] + "/.well-known/jwks.json"
     table_name = template["Resources"]["UsersTable"]["Properties"]["TableName"]
     assert outputs["TableName"]["OutputValue"] == table_name
-    assert outputs["FunctionName"]["OutputValue"] == settings["stack_name"]
+    function_name = template["Resources"]["Function"]["Properties"]["FunctionName"]
+    assert outputs["FunctionName"]["OutputValue"] == function_name
     # list-exports, because moto's describe-stacks can pair an output with another's ExportName.
     exports = aws.json("cloudformation", "list-exports", "--region", region)["Exports"]
     exported = {export["Name"]: export.get("Value") for export in exports}
