@@ -1,43 +1,15 @@
-//! The HTTP routes of the auth service, which the REST API exposes one method each.
+//! The service's routes, from the contract that the service also serves them from.
 
+use auth_contract::Method;
 use synth::resources::api_gateway::HttpMethod;
 
-/// One route: an HTTP method on a path, with `{name}` for a path parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Route {
-    /// The HTTP method.
-    pub method: HttpMethod,
-    /// The path, such as `/users/{username}`.
-    pub path: &'static str,
-    /// The operation name, for generated SDKs and the API documentation.
-    pub operation: &'static str,
-}
+pub use auth_contract::ROUTES;
 
-/// Every route that the service serves.
-pub const ROUTES: [Route; 5] = [
-    Route {
-        method: HttpMethod::Post,
-        path: "/users",
-        operation: "createUser",
-    },
-    Route {
-        method: HttpMethod::Delete,
-        path: "/users/{username}",
-        operation: "deleteUser",
-    },
-    Route {
-        method: HttpMethod::Post,
-        path: "/tokens",
-        operation: "createToken",
-    },
-    Route {
-        method: HttpMethod::Get,
-        path: "/.well-known/jwks.json",
-        operation: "getJwks",
-    },
-    Route {
-        method: HttpMethod::Get,
-        path: "/.well-known/openid-configuration",
-        operation: "getOpenidConfiguration",
-    },
-];
+/// Maps a route's method to the REST API's method type.
+pub fn http_method(method: Method) -> HttpMethod {
+    match method {
+        Method::Get => HttpMethod::Get,
+        Method::Post => HttpMethod::Post,
+        Method::Delete => HttpMethod::Delete,
+    }
+}

@@ -16,7 +16,7 @@ use synth::{Handle, LogicalId, ResourceAttributes, Template, arn};
 
 use crate::settings::{Settings, access_log_group_name};
 use crate::stacks::retention_policy;
-use crate::stacks::routes::ROUTES;
+use crate::stacks::routes::{ROUTES, http_method};
 
 /// The logical ID of the REST API.
 pub const REST_API_ID: &str = "RestApi";
@@ -112,7 +112,10 @@ pub fn add_routes(
     let routed_paths: BTreeSet<&str> = ROUTES.iter().map(|route| route.path).collect();
     let all_methods = ROUTES
         .iter()
-        .map(|route| (route.path, route.method, Some(route.operation)))
+        .map(|route| {
+            let method = http_method(route.method);
+            (route.path, method, Some(route.operation.operation_id()))
+        })
         .chain(
             routed_paths
                 .iter()

@@ -16,27 +16,9 @@ use synth::{Expr, Handle, ResourceAttributes, Template};
 
 use crate::stacks::retention_policy;
 
-use crate::settings::{Architecture, LogLevel, Settings};
+use auth_contract::environment as variables;
 
-/// The environment variables that the service reads at cold start.
-pub mod variables {
-    /// The DynamoDB table of users.
-    pub const TABLE_NAME: &str = "USERS_TABLE_NAME";
-    /// The ARN of the Secrets Manager secret that the signing keys derive from.
-    pub const SIGNING_KEY_SECRET_ARN: &str = "SIGNING_KEY_SECRET_ARN";
-    /// The `iss` claim.
-    pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
-    /// The `aud` claim.
-    pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
-    /// The token lifetime, in seconds.
-    pub const TOKEN_LIFETIME_SECONDS: &str = "TOKEN_LIFETIME_SECONDS";
-    /// The PBKDF2-HMAC-SHA256 iteration count for new password hashes.
-    pub const PBKDF2_ITERATIONS: &str = "PBKDF2_ITERATIONS";
-    /// The `tracing` filter, such as `info`.
-    pub const LOG_LEVEL: &str = "RUST_LOG";
-    /// Makes lambda_http strip the REST API stage from the request path.
-    pub const IGNORE_STAGE_IN_PATH: &str = "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH";
-}
+use crate::settings::{Architecture, LogLevel, Settings};
 
 /// The DynamoDB actions that the service calls on the users table.
 const TABLE_ACTIONS: [&str; 4] = [

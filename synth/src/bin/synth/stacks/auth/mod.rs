@@ -211,6 +211,19 @@ mod tests {
     }
 
     #[test]
+    fn function_sets_every_contract_variable() {
+        let template = build(&dev_settings()).unwrap().to_value().unwrap();
+        let variables = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+            .as_object()
+            .unwrap();
+        let mut names: Vec<&str> = variables.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut expected = auth_contract::environment::ALL.to_vec();
+        expected.sort_unstable();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
     fn renamed_function_gets_new_deployment() {
         let mut settings = dev_settings();
         let before = deployment_id(&settings);
