@@ -8,6 +8,9 @@ use super::{MIN_PRODUCTION_ITERATIONS, Settings};
 /// The highest PBKDF2 iteration count accepted, to catch a mistyped value: ten million
 /// iterations cost about 17 times the 600,000 default on every login.
 pub const MAX_ITERATIONS: u32 = 10_000_000;
+/// The lowest PBKDF2 iteration count in any environment: the service's hashing library, the
+/// `pbkdf2` crate, rejects fewer than 1,000 in a PHC string.
+pub const MIN_ITERATIONS: u32 = 1_000;
 /// The accepted token lifetimes, in seconds: one minute to one day.
 pub const TOKEN_LIFETIME_SECONDS: std::ops::RangeInclusive<u32> = 60..=86_400;
 /// The maximum number of tags on one resource, which most AWS services accept.
@@ -197,7 +200,7 @@ fn check_data(settings: &Settings, report: &mut Report) {
     let min = if settings.production {
         MIN_PRODUCTION_ITERATIONS
     } else {
-        1
+        MIN_ITERATIONS
     };
     if iterations > MAX_ITERATIONS {
         report.push(

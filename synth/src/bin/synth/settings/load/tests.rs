@@ -452,3 +452,11 @@ fn tag_key_placeholders_are_rendered() {
     let settings = stacks.load("qa").unwrap();
     assert_eq!(settings.tags["qa-owner"], "me");
 }
+
+#[test]
+fn iterations_below_library_minimum_are_rejected() {
+    let (_dir, stacks) = folder(&[("qa.toml", "[passwords]\npbkdf2_iterations = 999\n")]);
+    let problem = single_problem(stacks.load("qa").unwrap_err());
+    assert_eq!(problem.key, "passwords.pbkdf2_iterations");
+    assert_eq!(problem.message, "999 is below the minimum of 1000");
+}
