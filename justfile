@@ -12,11 +12,11 @@ synth *environments:
 synth-check:
     @cargo run --quiet --locked --release -p synth -- --check
 
-# Run every check: formatting, clippy, Rust tests, synth --check, cfn-lint, and the deploy tests against moto.
+# Run every check: formatting, clippy, Rust tests (against moto), synth --check, cfn-lint, and the deploy tests.
 test: _python-tools
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
-    cargo test --workspace --locked
+    scripts/with-moto.sh cargo test --workspace --locked
     cargo run --quiet --locked -p synth -- --check
     .venv/bin/cfn-lint -- out/bootstrap.template.json out/*/auth.template.json
     .venv/bin/python -m pytest tests
