@@ -14,8 +14,8 @@ pub const MIN_LENGTH: usize = 8;
 /// The maximum length of a password, in characters after NFKC normalization. It bounds the
 /// work of hashing, since HMAC hashes a key longer than 64 bytes once more.
 pub const MAX_LENGTH: usize = 1024;
-/// The lowest zxcvbn score accepted: about 10^10 guesses, which zxcvbn rates as safe against
-/// an offline attack on a slow hash.
+/// The lowest zxcvbn score accepted. zxcvbn 3.1 gives score 3 to passwords that it estimates
+/// need 10^8 to 10^10 guesses, and score 4 to harder ones.
 pub const MIN_SCORE: Score = Score::Three;
 /// The salt length, in bytes.
 pub const SALT_BYTES: usize = 16;

@@ -198,3 +198,83 @@ impl UserStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::retry::RetryConfig;
+
+    use super::*;
+
+    /// Builds DynamoDB's JSON error response of a given type.
+    fn error_event(status: u16, error_type: &str) -> ReplayEvent {
+        let request = http::Request::builder()
+            .uri("https://dynamodb.us-east-1.amazonaws.com/")
+            .body(SdkBody::empty())
+            .unwrap();
+        let body = format!(
+            r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"test"}}"#
+        );
+        let response = http::Response::builder()
+            .status(status)
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(SdkBody::from(body))
+            .unwrap();
+        ReplayEvent::new(request, response)
+    }
+
+    fn store(events: Vec<ReplayEvent>) -> UserStore {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::for_tests())
+            .http_client(StaticReplayClient::new(events))
+            .retry_config(RetryConfig::disabled())
+            .build();
+        UserStore::new(Client::from_conf(config), "users".to_owned())
+    }
+
+    fn alice() -> Username {
+        Username::parse("alice").unwrap()
+    }
+
+    #[tokio::test]
+    async fn throttling_is_classified() {
+        for error_type in THROTTLING_CODES {
+            let store = store(vec![error_event(400, error_type)]);
+            let result = store.get(&alice()).await;
+            assert!(
+                matches!(result, Err(StoreError::Throttled(_))),
+                "{error_type}: {result:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn failed_condition_is_classified() {
+        let store = store(vec![error_event(400, "ConditionalCheckFailedException")]);
+        let result = store.delete(&alice(), "id").await;
+        assert!(
+            matches!(result, Err(StoreError::ConditionFailed)),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn replace_with_failed_condition_is_false() {
+        let store = store(vec![error_event(400, "ConditionalCheckFailedException")]);
+        let result = store.replace_password_hash(&alice(), "old", "new").await;
+        assert!(matches!(result, Ok(false)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn other_failures_keep_the_detail() {
+        let store = store(vec![error_event(500, "InternalServerError")]);
+        let Err(StoreError::Service(detail)) = store.get(&alice()).await else {
+            panic!("expected a service error");
+        };
+        assert!(detail.contains("InternalServerError"), "{detail}");
+    }
+}

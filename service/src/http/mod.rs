@@ -177,3 +177,48 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|error| internal(operation, error))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_becomes_503_and_other_failures_500() {
+        assert_eq!(
+            store_failure("test", StoreError::Throttled("slow down".into())),
+            ApiError::TemporarilyUnavailable
+        );
+        assert_eq!(
+            store_failure("test", StoreError::Service("broken".into())),
+            ApiError::Internal
+        );
+    }
+
+    #[test]
+    fn stage_prefix_is_removed_once() {
+        let mut context =
+            lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext::default();
+        context.stage = Some("users".to_owned());
+        let request = axum::http::Request::builder()
+            .uri("/users/users/alice?x=1")
+            .extension(RequestContext::ApiGatewayV1(context))
+            .body(())
+            .unwrap();
+        let stripped = strip_stage(request, false);
+        assert_eq!(stripped.uri().path(), "/users/alice");
+        assert_eq!(stripped.uri().query(), Some("x=1"));
+    }
+
+    #[test]
+    fn stage_prefix_stays_when_lambda_http_removed_it() {
+        let mut context =
+            lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext::default();
+        context.stage = Some("users".to_owned());
+        let request = axum::http::Request::builder()
+            .uri("/users/alice")
+            .extension(RequestContext::ApiGatewayV1(context))
+            .body(())
+            .unwrap();
+        assert_eq!(strip_stage(request, true).uri().path(), "/users/alice");
+    }
+}
