@@ -366,3 +366,46 @@ async fn delete_by_other_spelling_of_own_name() {
     assert_eq!(answer.status, StatusCode::NO_CONTENT, "{answer:?}");
     assert_eq!(answer.body, Value::Null);
 }
+
+/// Sends a request with no API Gateway context straight to the app.
+async fn send_plain(
+    state: &std::sync::Arc<service::state::AppState>,
+    method: &str,
+    path: &str,
+) -> StatusCode {
+    use tower::ServiceExt;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .body(lambda_http::Body::Empty)
+        .unwrap();
+    service::http::app(std::sync::Arc::clone(state))
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn router_serves_exactly_the_contract_routes() {
+    let environment = TestEnvironment::new().await;
+    let state = environment.state(ITERATIONS).await;
+    let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    for route in auth_contract::ROUTES {
+        let path = route.path.replace("{username}", "alice");
+        let served = send_plain(&state, route.method.as_str(), &path).await;
+        assert_ne!(served, StatusCode::METHOD_NOT_ALLOWED, "{route:?}");
+        let unmatched = send_plain(&state, route.method.as_str(), &format!("{path}/a/b")).await;
+        assert_eq!(unmatched, StatusCode::NOT_FOUND, "{route:?}");
+
+        let allowed: Vec<&str> = auth_contract::ROUTES
+            .iter()
+            .filter(|other| other.path == route.path)
+            .map(|other| other.method.as_str())
+            .collect();
+        for method in methods.iter().filter(|method| !allowed.contains(method)) {
+            let status = send_plain(&state, method, &path).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        }
+    }
+}
