@@ -12,7 +12,7 @@ synth *environments:
 synth-check:
     @cargo run --quiet --locked --release -p synth -- --check
 
-# Run every check: formatting, clippy, Rust tests (against moto), synth --check, cfn-lint, and the deploy tests.
+# Run every check: formatting, clippy, Rust tests (against moto), synth --check, cfn-lint, deploy and end-to-end tests.
 test: _python-tools
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -20,6 +20,10 @@ test: _python-tools
     cargo run --quiet --locked -p synth -- --check
     .venv/bin/cfn-lint -- out/bootstrap.template.json out/*/auth.template.json
     .venv/bin/python -m pytest tests
+
+# Run the service on http://127.0.0.1:9000 against a local AWS endpoint (moto), rebuilding on changes.
+dev *arguments: _python-tools
+    .venv/bin/python scripts/local_service.py "$@"
 
 # Check formatting, clippy and the generated templates.
 lint: _python-tools
