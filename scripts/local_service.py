@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
-    """Wait until `url` answers any HTTP status, failing early if `process` exits."""
+    """Wait until `url` returns any HTTP status, failing early if `process` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -47,7 +47,7 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float, log: Path
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s; see {log}")
+    raise RuntimeError(f"{url} did not respond within {timeout:.0f} s; see {log}")
 
 
 def start_moto(port: int, log: Path) -> subprocess.Popen:
