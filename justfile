@@ -25,6 +25,10 @@ test: _python-tools
 dev *arguments: _python-tools
     .venv/bin/python scripts/local_service.py "$@"
 
+# Print PBKDF2-HMAC-SHA256 timings: the service's hash beside OpenSSL's and the SHA-256 serial limit.
+bench: _python-tools
+    cargo bench --locked -p service --bench pbkdf2
+
 # Check formatting, clippy and the generated templates.
 lint: _python-tools
     cargo fmt --all --check
