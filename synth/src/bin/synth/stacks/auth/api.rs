@@ -288,24 +288,32 @@ fn add_access_log_group(
 
 /// Builds the access log line: one JSON object with the request's identity, route, status and
 /// latencies. It records the route template, not the path, so usernames stay out of the logs.
+///
+/// The object is written field by field, because a `serde_json::Map` keeps insertion order
+/// when another crate of the build enables serde_json's `preserve_order` feature, and the
+/// template must not depend on that.
 fn access_log_format() -> String {
-    json!({
-        "requestId": "$context.requestId",
-        "extendedRequestId": "$context.extendedRequestId",
-        "requestTime": "$context.requestTime",
-        "sourceIp": "$context.identity.sourceIp",
-        "userAgent": "$context.identity.userAgent",
-        "httpMethod": "$context.httpMethod",
-        "resourcePath": "$context.resourcePath",
-        "protocol": "$context.protocol",
-        "status": "$context.status",
-        "responseLength": "$context.responseLength",
-        "responseLatency": "$context.responseLatency",
-        "integrationLatency": "$context.integrationLatency",
-        "errorType": "$context.error.responseType",
-        "xrayTraceId": "$context.xrayTraceId"
-    })
-    .to_string()
+    let fields = [
+        ("requestId", "$context.requestId"),
+        ("extendedRequestId", "$context.extendedRequestId"),
+        ("requestTime", "$context.requestTime"),
+        ("sourceIp", "$context.identity.sourceIp"),
+        ("userAgent", "$context.identity.userAgent"),
+        ("httpMethod", "$context.httpMethod"),
+        ("resourcePath", "$context.resourcePath"),
+        ("protocol", "$context.protocol"),
+        ("status", "$context.status"),
+        ("responseLength", "$context.responseLength"),
+        ("responseLatency", "$context.responseLatency"),
+        ("integrationLatency", "$context.integrationLatency"),
+        ("errorType", "$context.error.responseType"),
+        ("xrayTraceId", "$context.xrayTraceId"),
+    ];
+    let members: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{}:{}", json!(name), json!(value)))
+        .collect();
+    format!("{{{}}}", members.join(","))
 }
 
 fn add_stage(
@@ -355,6 +363,18 @@ mod tests {
             method_id("/tokens", HttpMethod::Post),
             "ApiTokensPostMethod"
         );
+    }
+
+    #[test]
+    fn access_log_format_is_json_in_fixed_order() {
+        let format = access_log_format();
+        assert!(
+            format.starts_with(r#"{"requestId":"$context.requestId","#),
+            "{format}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&format).unwrap();
+        assert_eq!(parsed.as_object().unwrap().len(), 14);
+        assert_eq!(parsed["resourcePath"], "$context.resourcePath");
     }
 
     #[test]
