@@ -27,6 +27,7 @@ mod error;
 mod expr;
 mod name;
 pub mod policy;
+pub mod replacement;
 mod resource;
 pub mod resources;
 mod template;

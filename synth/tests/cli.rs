@@ -349,3 +349,109 @@ fn check_flags_files_synth_does_not_write() {
     assert!(stderr.contains("error: 1 file in"), "{stderr}");
     assert!(stderr.contains("differs from a fresh synth"), "{stderr}");
 }
+
+#[test]
+fn retained_table_replacement_is_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let stacks = copy_stacks(temp.path());
+    let out = temp.path().join("out");
+    let arguments = [
+        "--stacks",
+        path_argument(&stacks),
+        "--out",
+        path_argument(&out),
+    ];
+    assert!(synth(&arguments).status.success());
+
+    let mut prod = std::fs::read_to_string(stacks.join("prod.toml")).unwrap();
+    prod.push_str("\n[signing_key]\nsecret_name = \"auth/prod/signing-key-2\"\n");
+    let table = "[table]\ndeletion_protection = true\nretain = true\n";
+    let renamed = prod.replace(table, &format!("{table}name = \"auth-prod-people\"\n"));
+    assert_ne!(
+        renamed, prod,
+        "the prod settings have no [table] section to extend"
+    );
+    std::fs::write(stacks.join("prod.toml"), renamed).unwrap();
+
+    let output = synth(&[&arguments[..], &["env=prod"]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("environment `prod` retains its data, but this change replaces it"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "`SigningKeySecret` (AWS::SecretsManager::Secret) would be replaced: Name changes \
+             from \"auth/prod/signing-key\" to \"auth/prod/signing-key-2\""
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`UsersTable` (AWS::DynamoDB::Table) would be replaced: TableName"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-replacement"), "{stderr}");
+    let unchanged = std::fs::read_to_string(out.join("prod/auth.template.json")).unwrap();
+    assert!(unchanged.contains("\"auth-prod-users\""));
+
+    let allowed = synth(&[&arguments[..], &["env=prod", "--allow-replacement"]].concat());
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    let written = std::fs::read_to_string(out.join("prod/auth.template.json")).unwrap();
+    assert!(written.contains("\"auth-prod-people\""));
+}
+
+#[test]
+fn unretained_table_may_be_replaced() {
+    let temp = tempfile::tempdir().unwrap();
+    let stacks = copy_stacks(temp.path());
+    let out = temp.path().join("out");
+    let arguments = [
+        "--stacks",
+        path_argument(&stacks),
+        "--out",
+        path_argument(&out),
+    ];
+    assert!(
+        synth(&[&arguments[..], &["env=dev"]].concat())
+            .status
+            .success()
+    );
+    let mut dev = std::fs::read_to_string(stacks.join("dev.toml")).unwrap();
+    dev = dev.replace("[table]\n", "[table]\nname = \"auth-dev-people\"\n");
+    std::fs::write(stacks.join("dev.toml"), dev).unwrap();
+    let output = synth(&[&arguments[..], &["env=dev"]].concat());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
+fn replacements_tool_prints_json() {
+    let temp = tempfile::tempdir().unwrap();
+    let old = temp.path().join("old.json");
+    let new = temp.path().join("new.json");
+    std::fs::write(
+        &old,
+        r#"{"Resources": {"Key": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "a"}}}}"#,
+    )
+    .unwrap();
+    std::fs::write(&new, r#"{"Resources": {}}"#).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_cfn-replacements"))
+        .args([path_argument(&old), path_argument(&new)])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        printed,
+        serde_json::json!([{
+            "logical_id": "Key",
+            "resource_type": "AWS::SecretsManager::Secret",
+            "cause": {"kind": "removed"}
+        }])
+    );
+
+    let usage = Command::new(env!("CARGO_BIN_EXE_cfn-replacements"))
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}

@@ -16,7 +16,7 @@ use synth::{MAX_INLINE_TEMPLATE_BYTES, Template};
 
 use crate::manifest::{BOOTSTRAP_TEMPLATE_FILE, MANIFEST_FILE, Manifest, TEMPLATE_FILE};
 use crate::output::Files;
-use crate::settings::StacksDir;
+use crate::settings::{Settings, StacksDir};
 
 /// Synthesizes the auth service's CloudFormation templates from the settings in `stacks/`.
 #[derive(Debug, Parser)]
@@ -39,6 +39,11 @@ struct Cli {
     /// files that differ.
     #[arg(long)]
     check: bool,
+
+    /// Write templates that replace the table or signing-key secret of an environment that
+    /// retains them. Without it, such a change fails, because the replacement starts empty.
+    #[arg(long)]
+    allow_replacement: bool,
 }
 
 /// The environments that the command line selects.
@@ -120,6 +125,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         let json = template
             .to_json()
             .with_context(|| format!("failed to build the auth stack of `{environment}`"))?;
+        if settings.table.retain && !cli.check && !cli.allow_replacement {
+            refuse_replacement(&cli.out, &settings, &json)?;
+        }
         let manifest = Manifest::new(&settings, &template, &bootstrap)
             .to_json()
             .context("failed to serialize the deploy manifest")?;
@@ -153,6 +161,39 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         writeln!(stdout, "{} is up to date", cli.out.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The stateful resource types of the auth stack that a retaining environment must not
+/// replace.
+const RETAINED_TYPES: [&str; 2] = ["AWS::DynamoDB::Table", "AWS::SecretsManager::Secret"];
+
+/// Fails when the new template would replace the table or secret that the environment's
+/// current template in `out/` deploys, so that no synth silently schedules the loss of data.
+fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow::Result<()> {
+    let current = out.join(&settings.environment).join(TEMPLATE_FILE);
+    let Ok(current_json) = std::fs::read_to_string(&current) else {
+        return Ok(());
+    };
+    let old: serde_json::Value = serde_json::from_str(&current_json)
+        .with_context(|| format!("failed to parse `{}`", current.display()))?;
+    let new: serde_json::Value =
+        serde_json::from_str(new_json).context("failed to parse the new template")?;
+    let replacements: Vec<String> = synth::replacement::find(&old, &new)
+        .into_iter()
+        .filter(|replacement| RETAINED_TYPES.contains(&replacement.resource_type.as_str()))
+        .map(|replacement| format!("  - {replacement}"))
+        .collect();
+    if replacements.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "environment `{}` retains its data, but this change replaces it compared with `{}`:\n{}\n\
+         A replaced table starts empty and a replaced secret invalidates every token. Undo the \
+         change, or run synth again with --allow-replacement if the replacement is intended.",
+        settings.environment,
+        current.display(),
+        replacements.join("\n")
+    )
 }
 
 fn check(
