@@ -117,6 +117,19 @@ impl ResourceAttributes {
         self
     }
 
+    /// Suppresses a checkov check for this resource, recording the reason beside it in
+    /// `Metadata`, where checkov reads `checkov.skip`.
+    pub fn suppress_checkov(mut self, check: &str, reason: &str) -> Self {
+        let entry = self
+            .metadata
+            .entry("checkov".to_owned())
+            .or_insert_with(|| json!({"skip": []}));
+        if let Some(skips) = entry["skip"].as_array_mut() {
+            skips.push(json!({"id": check, "comment": reason}));
+        }
+        self
+    }
+
     /// Sets `Condition`: the resource exists only when the condition is true.
     pub fn condition(mut self, condition: &ConditionName) -> Self {
         self.condition = Some(condition.clone());
@@ -231,6 +244,20 @@ mod tests {
                 "cfn-lint": {"config": {"ignore_checks": ["W3005", "W1001"]}},
                 "LintSuppressionReasons": {"W1001": "second reason", "W3005": "first reason"}
             }})
+        );
+    }
+
+    #[test]
+    fn checkov_suppression_records_check_and_reason() {
+        let attributes = ResourceAttributes::new()
+            .suppress_checkov("CKV_AWS_116", "synchronous only")
+            .suppress_checkov("CKV_AWS_117", "no VPC needed");
+        assert_eq!(
+            written(&attributes),
+            json!({"Metadata": {"checkov": {"skip": [
+                {"id": "CKV_AWS_116", "comment": "synchronous only"},
+                {"id": "CKV_AWS_117", "comment": "no VPC needed"}
+            ]}}})
         );
     }
 

@@ -26,7 +26,7 @@ pub enum Effect {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Principal {
     /// AWS services, such as `lambda.amazonaws.com`.
-    Service(Vec<String>),
+    Service(Vec<Expr>),
     /// AWS accounts, users or roles, by ARN or account ID.
     Aws(Vec<Expr>),
     /// Everyone (`"*"`), including anonymous callers.
@@ -35,7 +35,7 @@ pub enum Principal {
 
 impl Principal {
     /// Builds a principal for one AWS service.
-    pub fn service(service: impl Into<String>) -> Self {
+    pub fn service(service: impl Into<Expr>) -> Self {
         Principal::Service(vec![service.into()])
     }
 }

@@ -63,7 +63,7 @@ fn env_all_writes_every_environment() {
     assert!(out.join("bootstrap.template.json").is_file());
 
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("prod: 35 resources"), "{stdout}");
+    assert!(stdout.contains("prod: 37 resources"), "{stdout}");
     assert!(
         stdout.contains("  outputs: AlarmTopicArn, ApiUrl"),
         "{stdout}"

@@ -681,3 +681,59 @@ fn sns_display_name_limit() {
         )]
     );
 }
+
+#[test]
+fn kms_key_and_alias() {
+    use synth::resources::kms::{Alias, Key};
+    let key = Key {
+        description: Some("data".into()),
+        enable_key_rotation: true,
+        key_policy: PolicyDocument::new([Statement::allow()
+            .sid("Root")
+            .principal(Principal::Aws(vec![Expr::sub(
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+            )]))
+            .actions(["kms:*"])
+            .resources(["*".into()])
+            .allow_wildcard("the default key policy")]),
+        pending_window_in_days: Some(30),
+        tags: Vec::new(),
+    };
+    let mut template = Template::new("test");
+    let handle = template.add("Key", key.clone()).unwrap();
+    let value = template.to_value().unwrap();
+    assert_eq!(value["Resources"]["Key"]["Type"], "AWS::KMS::Key");
+    assert_eq!(
+        value["Resources"]["Key"]["Properties"]["EnableKeyRotation"],
+        true
+    );
+    assert_eq!(
+        value["Resources"]["Key"]["Metadata"]["IamWildcardReasons"]["Root"],
+        "the default key policy"
+    );
+    assert_eq!(
+        serde_json::to_value(handle.arn()).unwrap(),
+        json!({"Fn::GetAtt": ["Key", "Arn"]})
+    );
+
+    let short_window = Key {
+        pending_window_in_days: Some(3),
+        ..key
+    };
+    assert_eq!(
+        rejected(short_window),
+        ["PendingWindowInDays 3 is outside 7 to 30 days"]
+    );
+
+    for (name, valid) in [
+        ("alias/auth-prod", true),
+        ("auth-prod", false),
+        ("alias/aws/x", false),
+    ] {
+        let alias = Alias {
+            alias_name: name.into(),
+            target_key_id: "key".into(),
+        };
+        assert_eq!(alias.problems().is_empty(), valid, "{name}");
+    }
+}

@@ -8,6 +8,7 @@ pub mod api_gateway;
 pub mod cloudwatch;
 pub mod dynamodb;
 pub mod iam;
+pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod raw;

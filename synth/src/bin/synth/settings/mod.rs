@@ -86,6 +86,8 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     /// CloudWatch alarms.
     pub alarms: AlarmSettings,
+    /// Encryption at rest.
+    pub encryption: EncryptionSettings,
     /// Tags for the stack's resources and the stack itself.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -184,4 +186,15 @@ pub struct AlarmSettings {
     /// subscription.
     #[serde(default)]
     pub email: Option<String>,
+}
+
+/// Encryption at rest.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionSettings {
+    /// Whether the stack creates its own KMS key for the table, the signing-key secret, the
+    /// log groups and the alarm topic. Without one, each uses its service's AWS managed key,
+    /// and the alarm topic is unencrypted, because CloudWatch cannot publish to a topic under
+    /// the AWS managed SNS key.
+    pub customer_managed_key: bool,
 }

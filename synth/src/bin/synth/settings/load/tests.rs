@@ -48,6 +48,7 @@ fn environment_overrides_defaults() {
     assert_eq!(prod.function.reserved_concurrency, Some(20));
     assert!(prod.table.retain);
     assert_eq!(prod.passwords.pbkdf2_iterations, 600_000);
+    assert!(prod.encryption.customer_managed_key);
 
     let dev = committed().load("dev").unwrap();
     assert!(!dev.production);
@@ -55,6 +56,7 @@ fn environment_overrides_defaults() {
     assert_eq!(dev.function.reserved_concurrency, None);
     assert!(!dev.table.retain);
     assert!(!dev.alarms.enabled);
+    assert!(!dev.encryption.customer_managed_key);
 }
 
 #[test]

@@ -5,9 +5,12 @@ use synth::resources::Tag;
 use synth::resources::cloudwatch::{
     Alarm, ComparisonOperator, Dimension, Statistic, TreatMissingData,
 };
+use synth::resources::kms::Key;
 use synth::resources::lambda::Function;
 use synth::resources::sns::{Protocol, Subscription, Topic};
-use synth::{Expr, Handle, Template};
+use synth::{Expr, Handle, ResourceAttributes, Template};
+
+use super::checks;
 
 use crate::settings::Settings;
 
@@ -20,13 +23,14 @@ pub fn add(
     settings: &Settings,
     tags: &[Tag],
     function: &Handle<Function>,
+    key: Option<&Handle<Key>>,
 ) -> Result<Option<Handle<Topic>>, synth::Error> {
     if !settings.alarms.enabled {
         return Ok(None);
     }
 
-    // NOTE: the topic is not encrypted with the AWS managed key `alias/aws/sns`, because
-    // CloudWatch cannot publish to a topic under that key. A customer managed key would work.
+    // Without the environment's own key the topic is unencrypted, because CloudWatch cannot
+    // publish to a topic under the AWS managed key `alias/aws/sns`.
     let topic = Topic {
         display_name: Some(format!(
             "{} {} alarms",
@@ -41,10 +45,15 @@ pub fn add(
                 protocol: Protocol::Email,
             })
             .collect(),
+        kms_master_key_id: key.map(Handle::<Key>::arn),
         tags: tags.to_vec(),
         ..Topic::default()
     };
-    let topic = template.add("AlarmTopic", topic)?;
+    let mut attributes = ResourceAttributes::new();
+    if key.is_none() {
+        attributes = checks::unencrypted_topic(attributes);
+    }
+    let topic = template.add_with("AlarmTopic", topic, attributes)?;
 
     let function_dimension = || {
         vec![Dimension {

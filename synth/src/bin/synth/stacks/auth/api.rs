@@ -10,10 +10,12 @@ use synth::resources::api_gateway::{
     GatewayResponse, GatewayResponseType, HttpMethod, Integration, LoggingLevel, Method,
     MethodSetting, Resource, RestApi, Stage,
 };
+use synth::resources::kms::Key;
 use synth::resources::lambda::{Function, Permission};
 use synth::resources::logs::LogGroup;
 use synth::{Handle, LogicalId, ResourceAttributes, Template, arn};
 
+use super::checks;
 use crate::settings::{Settings, access_log_group_name};
 use crate::stacks::retention_policy;
 use crate::stacks::routes::{ROUTES, http_method};
@@ -80,6 +82,7 @@ pub fn add_routes(
     tags: &[Tag],
     rest_api: &Handle<RestApi>,
     function: &Handle<Function>,
+    key: Option<&Handle<Key>>,
 ) -> Result<(), synth::Error> {
     let mut definition: Vec<LogicalId> = vec![rest_api.logical_id().clone()];
 
@@ -132,7 +135,8 @@ pub fn add_routes(
             integration: Integration::lambda_proxy(function.arn()),
             operation_name: operation.map(str::to_owned),
         };
-        let handle = template.add(&method_id(path, http_method), method)?;
+        let attributes = checks::suppress(ResourceAttributes::new(), checks::OPEN_API);
+        let handle = template.add_with(&method_id(path, http_method), method, attributes)?;
         definition.push(handle.logical_id().clone());
         methods.push(handle);
     }
@@ -167,7 +171,7 @@ pub fn add_routes(
         attributes,
     )?;
 
-    let access_logs = add_access_log_group(template, settings, tags)?;
+    let access_logs = add_access_log_group(template, settings, tags, key)?;
     add_stage(
         template,
         settings,
@@ -273,17 +277,19 @@ fn add_access_log_group(
     template: &mut Template,
     settings: &Settings,
     tags: &[Tag],
+    key: Option<&Handle<Key>>,
 ) -> Result<Handle<LogGroup>, synth::Error> {
     let mut log_group = LogGroup::named(
         access_log_group_name(&settings.api.name),
         settings.api.access_log_retention_days,
     );
     log_group.tags = tags.to_vec();
-    template.add_with(
-        "ApiAccessLogGroup",
-        log_group,
-        ResourceAttributes::new().retention(retention_policy(settings)),
-    )
+    log_group.kms_key_id = key.map(Handle::<Key>::arn);
+    let mut attributes = ResourceAttributes::new().retention(retention_policy(settings));
+    if key.is_none() {
+        attributes = checks::without_key(attributes, "CKV_AWS_158");
+    }
+    template.add_with("ApiAccessLogGroup", log_group, attributes)
 }
 
 /// Builds the access log line: one JSON object with the request's identity, route, status and
@@ -347,7 +353,8 @@ fn add_stage(
         }),
         tags: tags.to_vec(),
     };
-    template.add(STAGE_ID, stage)
+    let attributes = checks::suppress(ResourceAttributes::new(), checks::API_CACHE);
+    template.add_with(STAGE_ID, stage, attributes)
 }
 
 #[cfg(test)]

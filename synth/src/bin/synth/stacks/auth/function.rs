@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use synth::policy::{PolicyDocument, Principal, Statement};
+use synth::policy::{ConditionOperator, PolicyDocument, Principal, Statement};
 use synth::resources::Tag;
 use synth::resources::dynamodb::Table;
 use synth::resources::iam::{InlinePolicy, Role};
+use synth::resources::kms::Key;
 use synth::resources::lambda::{
     ApplicationLogLevel, Architecture as LambdaArchitecture, Code, Environment, Function,
     LogFormat, LoggingConfig, Runtime, SystemLogLevel, TracingConfig, TracingMode,
@@ -14,6 +15,7 @@ use synth::resources::logs::LogGroup;
 use synth::resources::secrets_manager::Secret;
 use synth::{Expr, Handle, ResourceAttributes, Template};
 
+use super::checks;
 use crate::stacks::retention_policy;
 
 use auth_contract::environment as variables;
@@ -35,6 +37,7 @@ pub struct Inputs<'a> {
     pub table: &'a Handle<Table>,
     pub secret: &'a Handle<Secret>,
     pub issuer: Expr,
+    pub key: Option<&'a Handle<Key>>,
 }
 
 /// Handles on the function and the resources it owns.
@@ -85,11 +88,12 @@ pub fn add(
         settings.function.log_retention_days,
     );
     log_group.tags = tags.to_vec();
-    let log_group = template.add_with(
-        "FunctionLogGroup",
-        log_group,
-        ResourceAttributes::new().retention(retention_policy(settings)),
-    )?;
+    log_group.kms_key_id = inputs.key.map(Handle::<Key>::arn);
+    let mut attributes = ResourceAttributes::new().retention(retention_policy(settings));
+    if inputs.key.is_none() {
+        attributes = checks::without_key(attributes, "CKV_AWS_158");
+    }
+    let log_group = template.add_with("FunctionLogGroup", log_group, attributes)?;
 
     let role = template.add("FunctionRole", role(settings, tags, inputs, &log_group))?;
 
@@ -127,7 +131,17 @@ pub fn add(
         mode: TracingMode::Active,
     });
     function.tags = tags.to_vec();
-    let function = template.add("Function", function)?;
+    let mut attributes = [
+        checks::DEAD_LETTER_QUEUE,
+        checks::VPC,
+        checks::ENVIRONMENT_ENCRYPTION,
+    ]
+    .into_iter()
+    .fold(ResourceAttributes::new(), checks::suppress);
+    if settings.function.reserved_concurrency.is_none() {
+        attributes = checks::without_reserved_concurrency(attributes, settings);
+    }
+    let function = template.add_with("Function", function, attributes)?;
 
     Ok(FunctionResources {
         function,
@@ -156,26 +170,51 @@ fn role(
     let trust = PolicyDocument::new([Statement::allow()
         .principal(Principal::service("lambda.amazonaws.com"))
         .actions(["sts:AssumeRole"])]);
-    let permissions = PolicyDocument::new([
+    let key_statement = inputs.key.map(|key| {
+        // The table and the secret use the environment's key through their services, which
+        // act with the caller's permissions.
         Statement::allow()
-            .sid("UsersTable")
-            .actions(TABLE_ACTIONS)
-            .resources([inputs.table.arn()]),
-        Statement::allow()
-            .sid("SigningKeySecret")
-            .actions(["secretsmanager:GetSecretValue"])
-            .resources([inputs.secret.arn()]),
-        // The log group's `Arn` attribute ends in `:*`, which covers its log streams.
-        Statement::allow()
-            .sid("FunctionLogs")
-            .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
-            .resources([log_group.arn()]),
-        Statement::allow()
-            .sid("Tracing")
-            .actions(["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
-            .resources(["*".into()])
-            .allow_wildcard("X-Ray trace actions do not support resource-level permissions"),
-    ]);
+            .sid("EncryptionKey")
+            .actions([
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
+            ])
+            .resources([key.arn()])
+            .condition(
+                ConditionOperator::StringEquals,
+                "kms:ViaService",
+                [
+                    Expr::sub("dynamodb.${AWS::Region}.${AWS::URLSuffix}"),
+                    Expr::sub("secretsmanager.${AWS::Region}.${AWS::URLSuffix}"),
+                ],
+            )
+    });
+    let permissions = PolicyDocument::new(
+        [
+            Statement::allow()
+                .sid("UsersTable")
+                .actions(TABLE_ACTIONS)
+                .resources([inputs.table.arn()]),
+            Statement::allow()
+                .sid("SigningKeySecret")
+                .actions(["secretsmanager:GetSecretValue"])
+                .resources([inputs.secret.arn()]),
+            // The log group's `Arn` attribute ends in `:*`, which covers its log streams.
+            Statement::allow()
+                .sid("FunctionLogs")
+                .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
+                .resources([log_group.arn()]),
+            Statement::allow()
+                .sid("Tracing")
+                .actions(["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
+                .resources(["*".into()])
+                .allow_wildcard("X-Ray trace actions do not support resource-level permissions"),
+        ]
+        .into_iter()
+        .chain(key_statement),
+    );
 
     let mut role = Role::new(trust);
     role.description = Some(format!(

@@ -3,6 +3,8 @@
 
 mod alarms;
 mod api;
+mod checks;
+mod encryption;
 mod function;
 mod storage;
 
@@ -33,7 +35,8 @@ pub fn build(settings: &Settings) -> Result<Template, synth::Error> {
     let tags = resource_tags(settings);
     let code = add_code_parameters(&mut template)?;
 
-    let storage = storage::add(&mut template, settings, &tags)?;
+    let key = encryption::add(&mut template, settings)?;
+    let storage = storage::add(&mut template, settings, &tags, key.as_ref())?;
     let rest_api = api::add_rest_api(&mut template, settings, &tags)?;
     let issuer = issuer(settings, &rest_api);
     let function = function::add(
@@ -46,6 +49,7 @@ pub fn build(settings: &Settings) -> Result<Template, synth::Error> {
             table: &storage.table,
             secret: &storage.secret,
             issuer: issuer.clone(),
+            key: key.as_ref(),
         },
     )?;
     api::add_routes(
@@ -54,8 +58,15 @@ pub fn build(settings: &Settings) -> Result<Template, synth::Error> {
         &tags,
         &rest_api,
         &function.function,
+        key.as_ref(),
     )?;
-    let topic = alarms::add(&mut template, settings, &tags, &function.function)?;
+    let topic = alarms::add(
+        &mut template,
+        settings,
+        &tags,
+        &function.function,
+        key.as_ref(),
+    )?;
 
     add_outputs(
         &mut template,
@@ -221,6 +232,82 @@ mod tests {
         let mut expected = auth_contract::environment::ALL.to_vec();
         expected.sort_unstable();
         assert_eq!(names, expected);
+    }
+
+    fn stack(settings: &Settings) -> serde_json::Value {
+        build(settings).unwrap().to_value().unwrap()
+    }
+
+    #[test]
+    fn customer_managed_key_encrypts_the_data() {
+        let mut settings = dev_settings();
+        settings.encryption.customer_managed_key = true;
+        settings.alarms.enabled = true;
+        let template = stack(&settings);
+        let resources = &template["Resources"];
+        let key_arn = serde_json::json!({"Fn::GetAtt": ["EncryptionKey", "Arn"]});
+        assert_eq!(resources["EncryptionKey"]["Type"], "AWS::KMS::Key");
+        assert_eq!(
+            resources["EncryptionKey"]["Properties"]["EnableKeyRotation"],
+            true
+        );
+        let table = &resources["UsersTable"]["Properties"]["SSESpecification"];
+        assert_eq!(table["SSEType"], "KMS");
+        assert_eq!(table["KMSMasterKeyId"], key_arn);
+        assert_eq!(
+            resources["SigningKeySecret"]["Properties"]["KmsKeyId"],
+            key_arn
+        );
+        for log_group in ["FunctionLogGroup", "ApiAccessLogGroup"] {
+            assert_eq!(
+                resources[log_group]["Properties"]["KmsKeyId"], key_arn,
+                "{log_group}"
+            );
+        }
+        assert_eq!(
+            resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"],
+            key_arn
+        );
+        let statements =
+            resources["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap();
+        let key_statement = statements
+            .iter()
+            .find(|statement| statement["Sid"] == "EncryptionKey")
+            .unwrap();
+        assert_eq!(key_statement["Resource"], serde_json::json!([key_arn]));
+    }
+
+    #[test]
+    fn managed_keys_record_checkov_reasons() {
+        let mut settings = dev_settings();
+        settings.alarms.enabled = true;
+        let template = stack(&settings);
+        let resources = &template["Resources"];
+        assert!(resources.get("EncryptionKey").is_none());
+        let skipped = |logical_id: &str| -> Vec<String> {
+            resources[logical_id]["Metadata"]["checkov"]["skip"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|skip| skip["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(skipped("UsersTable"), ["CKV_AWS_119", "CKV_AWS_28"]);
+        assert_eq!(skipped("SigningKeySecret"), ["CKV_AWS_149"]);
+        assert_eq!(skipped("FunctionLogGroup"), ["CKV_AWS_158"]);
+        assert_eq!(skipped("AlarmTopic"), ["CKV_AWS_26"]);
+        assert_eq!(
+            skipped("Function"),
+            ["CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173", "CKV_AWS_115"]
+        );
+        for skip in resources["Function"]["Metadata"]["checkov"]["skip"]
+            .as_array()
+            .unwrap()
+        {
+            assert!(skip["comment"].as_str().unwrap().len() > 40, "{skip}");
+        }
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 use synth::resources::Tag;
 use synth::resources::dynamodb::{PointInTimeRecoverySpecification, SseSpecification, Table};
+use synth::resources::kms::Key;
 use synth::resources::secrets_manager::{GenerateSecretString, Secret};
 use synth::{Handle, ResourceAttributes, Template};
 
+use super::checks;
 use crate::settings::Settings;
 use crate::stacks::retention_policy;
 
@@ -29,6 +31,7 @@ pub fn add(
     template: &mut Template,
     settings: &Settings,
     tags: &[Tag],
+    key: Option<&Handle<Key>>,
 ) -> Result<Storage, synth::Error> {
     let policy = retention_policy(settings);
 
@@ -36,15 +39,22 @@ pub fn add(
     table.table_name = Some(settings.table.name.as_str().into());
     table.sse_specification = Some(SseSpecification {
         sse_enabled: true,
-        kms_master_key_id: None,
-        sse_type: None,
+        kms_master_key_id: key.map(Handle::<Key>::arn),
+        sse_type: key.map(|_| "KMS".to_owned()),
     });
     table.point_in_time_recovery_specification = Some(PointInTimeRecoverySpecification {
         point_in_time_recovery_enabled: settings.table.point_in_time_recovery,
     });
     table.deletion_protection_enabled = Some(settings.table.deletion_protection);
     table.tags = tags.to_vec();
-    let table = template.add_with(TABLE_ID, table, ResourceAttributes::new().retention(policy))?;
+    let mut attributes = ResourceAttributes::new().retention(policy);
+    if key.is_none() {
+        attributes = checks::without_key(attributes, "CKV_AWS_119");
+    }
+    if !settings.table.point_in_time_recovery {
+        attributes = checks::without_recovery(attributes);
+    }
+    let table = template.add_with(TABLE_ID, table, attributes)?;
 
     let secret = Secret {
         name: Some(settings.signing_key.secret_name.as_str().into()),
@@ -58,14 +68,14 @@ pub fn add(
             exclude_punctuation: true,
             ..GenerateSecretString::default()
         }),
-        kms_key_id: None,
+        kms_key_id: key.map(Handle::<Key>::arn),
         tags: tags.to_vec(),
     };
-    let secret = template.add_with(
-        SECRET_ID,
-        secret,
-        ResourceAttributes::new().retention(policy),
-    )?;
+    let mut attributes = ResourceAttributes::new().retention(policy);
+    if key.is_none() {
+        attributes = checks::without_key(attributes, "CKV_AWS_149");
+    }
+    let secret = template.add_with(SECRET_ID, secret, attributes)?;
 
     Ok(Storage { table, secret })
 }
