@@ -12,13 +12,10 @@ synth *environments:
 synth-check:
     @cargo run --quiet --locked --release -p synth -- --check
 
-# Run every check: formatting, clippy, Rust tests (against moto), synth --check, cfn-lint, deploy and end-to-end tests.
-test: _python-tools
-    cargo fmt --all --check
-    cargo clippy --workspace --all-targets --locked -- -D warnings
+# Run every check: the lints, Rust tests (against moto), synth --check, and the deploy, operations and end-to-end tests.
+test: lint
     scripts/with-moto.sh cargo test --workspace --locked
     cargo run --quiet --locked -p synth -- --check
-    .venv/bin/cfn-lint -- out/bootstrap.template.json out/*/auth.template.json
     .venv/bin/python -m pytest tests
 
 # Run the service on http://127.0.0.1:9000 against a local AWS endpoint (moto), rebuilding on changes.
@@ -29,11 +26,36 @@ dev *arguments: _python-tools
 bench: _python-tools
     cargo bench --locked -p service --bench pbkdf2
 
-# Check formatting, clippy and the generated templates.
+# Check formatting, clippy, and the generated templates with cfn-lint and checkov.
 lint: _python-tools
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
     .venv/bin/cfn-lint -- out/bootstrap.template.json out/*/auth.template.json
+    scripts/checkov.sh
+
+# Build the function's zip with cargo lambda (arch=arm64 for Graviton) and print its path, size and SHA-256.
+build *options: _python-tools
+    .venv/bin/python scripts/ops.py build "$@"
+
+# Deploy the account's bootstrap stack (artifact bucket, API Gateway logging role): `just bootstrap env=dev`.
+bootstrap *options: _python-tools
+    .venv/bin/python scripts/ops.py bootstrap "$@"
+
+# Check out/, build, upload the zip under its SHA-256 and deploy the stack: `just deploy env=prod`.
+deploy *options: _python-tools
+    .venv/bin/python scripts/ops.py deploy "$@"
+
+# Print what a deploy would change, and fail if it would replace a table, secret or bucket.
+diff *options: _python-tools
+    .venv/bin/python scripts/ops.py diff "$@"
+
+# Tail the function's logs: `just logs env=prod`.
+logs *options: _python-tools
+    .venv/bin/python scripts/ops.py logs "$@"
+
+# Delete an environment's stack; one that retains data needs confirm=<env>.
+destroy *options: _python-tools
+    .venv/bin/python scripts/ops.py destroy "$@"
 
 # Create .venv with the pinned Python tools, unless it is current.
 _python-tools:

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv=$root/.venv
-requirements=$root/requirements.txt
+# `scripts/venv.sh REQUIREMENTS VENV` builds another environment, such as checkov's.
+requirements=$root/${1:-requirements.txt}
+venv=$root/${2:-.venv}
 stamp=$venv/.requirements.sha256
 
 python=${PYTHON:-python3}
@@ -19,7 +20,7 @@ if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
   exit 0
 fi
 
-echo "installing the Python tools from requirements.txt into .venv" >&2
+echo "installing the Python tools from ${requirements#"$root"/} into ${venv#"$root"/}" >&2
 "$python" -m venv --clear "$venv"
 "$venv/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
   --require-virtualenv -r "$requirements"
