@@ -1,5 +1,5 @@
 //! The reasons for the checkov checks that the auth stack does not meet by design, recorded in
-//! each resource's `Metadata`, so a reviewer of the template sees them.
+//! each resource's `Metadata`, where reviewers of the template read them.
 
 use synth::ResourceAttributes;
 
@@ -40,7 +40,7 @@ pub const API_CACHE: (&str, &str) = (
      costs by the hour.",
 );
 
-/// The reason for using an AWS managed key instead of the environment's own.
+/// Builds the reason for using an AWS managed key instead of the environment's own.
 fn managed_key_reason(what: &str) -> String {
     format!(
         "{what} This environment's settings choose AWS managed keys \
