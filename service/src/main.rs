@@ -38,7 +38,12 @@ async fn start() -> Result<AppState, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    logging::init();
+    if let Err(error) = logging::init() {
+        // Without a valid filter there is no subscriber, so the error goes to stderr, which
+        // Lambda also sends to the function's log group.
+        eprintln!("cold start failed: {error}");
+        return ExitCode::FAILURE;
+    }
     let state = match start().await {
         Ok(state) => Arc::new(state),
         Err(message) => {

@@ -32,3 +32,18 @@ fn invalid_variable_fails_cold_start_naming_it() {
         "{logs}"
     );
 }
+
+#[test]
+fn mistyped_log_level_fails_cold_start() {
+    let output = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .env("RUST_LOG", "warning")
+        .output()
+        .expect("the bootstrap binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("environment variable RUST_LOG is invalid: `warning`"),
+        "{stderr}"
+    );
+}

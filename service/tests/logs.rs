@@ -42,7 +42,7 @@ async fn logs_never_contain_secrets() {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(service::logging::filter(Some("trace"), None))
+        .with_env_filter(service::logging::filter(Some("trace"), None).unwrap())
         .with_writer(captured.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);

@@ -30,7 +30,8 @@ pub enum Architecture {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
-    /// Everything, including request payloads from the Lambda runtime.
+    /// Everything the service logs. The Lambda runtime and the SDK stay at INFO, because
+    /// their debug output contains request bodies.
     Trace,
     /// Debugging detail, such as why an authentication failed.
     Debug,
