@@ -226,14 +226,76 @@ mod tests {
     }
 
     fn store(events: Vec<ReplayEvent>) -> UserStore {
+        store_with(StaticReplayClient::new(events))
+    }
+
+    fn store_with(http: StaticReplayClient) -> UserStore {
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::for_tests())
-            .http_client(StaticReplayClient::new(events))
+            .http_client(http)
             .retry_config(RetryConfig::disabled())
             .build();
         UserStore::new(Client::from_conf(config), "users".to_owned())
+    }
+
+    /// Returns the JSON bodies of the requests that the store sent.
+    fn sent_bodies(http: &StaticReplayClient) -> Vec<serde_json::Value> {
+        http.actual_requests()
+            .map(|request| serde_json::from_slice(request.body().bytes().unwrap()).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn reads_are_consistent() {
+        let http = StaticReplayClient::new(vec![error_event(400, "ResourceNotFoundException")]);
+        let _ = store_with(http.clone()).get(&alice()).await;
+        let bodies = sent_bodies(&http);
+        assert_eq!(bodies[0]["ConsistentRead"], true);
+    }
+
+    #[tokio::test]
+    async fn writes_are_conditional() {
+        let http = StaticReplayClient::new(vec![
+            error_event(400, "ConditionalCheckFailedException"),
+            error_event(400, "ConditionalCheckFailedException"),
+            error_event(400, "ConditionalCheckFailedException"),
+        ]);
+        let store = store_with(http.clone());
+        let record = UserRecord {
+            username: alice(),
+            user_id: "id".to_owned(),
+            password_hash: "hash".to_owned(),
+            created_at: "2026-12-04T00:00:00Z".to_owned(),
+        };
+        let _ = store.create(&record).await;
+        let _ = store.delete(&alice(), "id").await;
+        let _ = store.replace_password_hash(&alice(), "old", "new").await;
+        let bodies = sent_bodies(&http);
+        assert_eq!(
+            bodies[0]["ConditionExpression"],
+            "attribute_not_exists(#username)"
+        );
+        assert_eq!(
+            bodies[1]["ConditionExpression"],
+            "attribute_exists(#username) AND #user_id = :user_id"
+        );
+        assert_eq!(
+            bodies[1]["ExpressionAttributeValues"][":user_id"]["S"],
+            "id"
+        );
+        assert_eq!(
+            bodies[2]["ConditionExpression"],
+            "#password_hash = :old_hash"
+        );
+        assert_eq!(
+            bodies[2]["ExpressionAttributeValues"][":old_hash"]["S"],
+            "old"
+        );
+        for body in &bodies {
+            assert!(body["ExpressionAttributeNames"].is_object(), "{body}");
+        }
     }
 
     fn alice() -> Username {

@@ -11,6 +11,8 @@ use crate::keys::KeySet;
 
 /// The `typ` header of access tokens (RFC 9068, section 2.1).
 pub const TOKEN_TYPE: &str = "at+jwt";
+/// The full media type form of [`TOKEN_TYPE`], which RFC 9068, section 4, also accepts.
+pub const TOKEN_MEDIA_TYPE: &str = "application/at+jwt";
 /// The clock skew allowed when checking `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECONDS: u64 = 5;
 
@@ -133,7 +135,8 @@ impl TokenIssuer {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Header(format!("algorithm {:?}", header.alg)));
         }
-        if header.typ.as_deref() != Some(TOKEN_TYPE) {
+        let typ = header.typ.as_deref().map(str::to_ascii_lowercase);
+        if typ.as_deref() != Some(TOKEN_TYPE) && typ.as_deref() != Some(TOKEN_MEDIA_TYPE) {
             return Err(TokenError::Header(format!("type {:?}", header.typ)));
         }
         let kid = header
@@ -292,6 +295,24 @@ mod tests {
     }
 
     #[test]
+    fn future_iat_alone_is_rejected() {
+        let mut claims = good_claims();
+        let now = claims["nbf"].as_u64().unwrap();
+        claims["iat"] = json!(now + 60);
+        let token = forge(good_header(), &claims, SECRET);
+        assert!(issuer().verify(&keys(), &token).is_err());
+    }
+
+    #[test]
+    fn future_nbf_alone_is_rejected() {
+        let mut claims = good_claims();
+        let now = claims["iat"].as_u64().unwrap();
+        claims["nbf"] = json!(now + 60);
+        let token = forge(good_header(), &claims, SECRET);
+        assert!(issuer().verify(&keys(), &token).is_err());
+    }
+
+    #[test]
     fn wrong_signature_is_rejected() {
         let forged = forge(good_header(), &good_claims(), OTHER);
         assert!(matches!(
@@ -354,6 +375,18 @@ mod tests {
                 issuer().verify(&keys(), &token),
                 Err(TokenError::Header(_))
             ));
+        }
+    }
+
+    #[test]
+    fn media_type_form_of_typ_is_accepted() {
+        for typ in ["application/at+jwt", "AT+JWT"] {
+            let header = Header {
+                typ: Some(typ.to_owned()),
+                ..good_header()
+            };
+            let token = forge(header, &good_claims(), SECRET);
+            assert!(issuer().verify(&keys(), &token).is_ok(), "{typ}");
         }
     }
 

@@ -136,6 +136,29 @@ async fn login_rehashes_weaker_hash() {
 }
 
 #[tokio::test]
+async fn rehash_write_needs_the_old_hash() {
+    let environment = TestEnvironment::new().await;
+    let state = environment.state(ITERATIONS).await;
+    create_user(&state, "alice", PASSWORD).await;
+    let stored = stored_hash(&environment, "alice").await;
+    let alice = service::username::Username::parse("alice").unwrap();
+
+    let stale = state
+        .store
+        .replace_password_hash(&alice, "not-the-hash", "new")
+        .await;
+    assert!(!stale.unwrap());
+    assert_eq!(stored_hash(&environment, "alice").await, stored);
+
+    let current = state
+        .store
+        .replace_password_hash(&alice, &stored, "replacement")
+        .await;
+    assert!(current.unwrap());
+    assert_eq!(stored_hash(&environment, "alice").await, "replacement");
+}
+
+#[tokio::test]
 async fn token_of_deleted_user_cannot_delete_successor() {
     let environment = TestEnvironment::new().await;
     let state = environment.state(ITERATIONS).await;
