@@ -29,6 +29,9 @@ pub enum InvalidUsername {
     /// Longer than the maximum after normalization.
     #[error("username must be at most {MAX_LENGTH} characters long")]
     TooLong,
+    /// Consists of punctuation only.
+    #[error("username must contain a letter or a digit")]
+    NoLetterOrDigit,
     /// Contains a character outside the allowed set.
     #[error(
         "username may contain only letters a to z, digits and the characters . _ - @ +; found {0:?}"
@@ -55,6 +58,9 @@ impl Username {
             |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || PUNCTUATION.contains(c);
         if let Some(invalid) = normalized.chars().find(|c| !allowed(*c)) {
             return Err(InvalidUsername::InvalidCharacter(invalid));
+        }
+        if !normalized.chars().any(|c| c.is_ascii_alphanumeric()) {
+            return Err(InvalidUsername::NoLetterOrDigit);
         }
         Ok(Username(normalized))
     }
@@ -137,6 +143,18 @@ mod tests {
         );
         assert!(Username::parse("ali\u{0}ce").is_err());
         assert!(Username::parse("a/../b").is_err());
+    }
+
+    #[test]
+    fn punctuation_only_is_rejected() {
+        for raw in ["...", "@@@", "\u{2026}", "-_-"] {
+            assert_eq!(
+                Username::parse(raw),
+                Err(InvalidUsername::NoLetterOrDigit),
+                "{raw}"
+            );
+        }
+        assert!(Username::parse("._a").is_ok());
     }
 
     #[test]

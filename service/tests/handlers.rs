@@ -197,6 +197,24 @@ async fn body_above_16_kib_is_413() {
 }
 
 #[tokio::test]
+async fn body_above_axum_limit_is_json_413() {
+    let environment = TestEnvironment::new().await;
+    let state = environment.state(ITERATIONS).await;
+    let body = json!({ "username": "alice", "password": "p".repeat(3 * 1024 * 1024) });
+    let answer = send(&state, &with_body(fixture("create-user.json"), &body)).await;
+    assert_error(&answer, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}
+
+#[tokio::test]
+async fn undecodable_username_path_is_404() {
+    let environment = TestEnvironment::new().await;
+    let state = environment.state(ITERATIONS).await;
+    let event = for_user(fixture("delete-user.json"), "%FF", "\u{fffd}");
+    let answer = send(&state, &event).await;
+    assert_error(&answer, StatusCode::NOT_FOUND, "authentication_failed");
+}
+
+#[tokio::test]
 async fn wrong_method_is_405_with_allow() {
     let environment = TestEnvironment::new().await;
     let state = environment.state(ITERATIONS).await;

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use auth_contract::{Method, Operation, ROUTES, Route};
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::Uri;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -64,6 +64,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // The body arrives whole in the Lambda event, and the handlers reject more than
+        // MAX_BODY_BYTES with a JSON 413, so axum's own 2 MB limit, which answers in plain
+        // text, is off.
+        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(log_request))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,13 +33,20 @@ pub async fn create(
     let raw_password = request.string("password")?;
     let username = Username::parse(raw_username)
         .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
-    let password = Password::new_for_user(raw_password, username.as_str())
-        .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
 
+    // Both the strength estimate, which takes up to a few hundred milliseconds for some
+    // passwords, and the hash run off the async runtime's thread.
     let hasher = state.hasher.clone();
-    let password_hash = blocking("hash password", move || hasher.hash(&password))
-        .await?
-        .map_err(|error| internal("hash password", error))?;
+    let raw_password = raw_password.to_owned();
+    let canonical = username.as_str().to_owned();
+    let password_hash = blocking("hash password", move || {
+        let password = Password::new_for_user(&raw_password, &canonical)
+            .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
+        hasher
+            .hash(&password)
+            .map_err(|error| internal("hash password", error))
+    })
+    .await??;
     let created_at = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .map_err(|error| internal("format creation time", error))?
@@ -119,9 +127,13 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, Refusal> {
 /// 404 `authentication_failed`.
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Path(raw_username): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    // A path that does not decode, such as invalid UTF-8, names no user.
+    let Ok(Path(raw_username)) = path else {
+        return Err(refuse(Refusal::InvalidUsername));
+    };
     let authorized = async {
         let token = bearer_token(&headers)?;
         let keys = state.keys.keys().await;
