@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -35,13 +36,15 @@ def free_port() -> int:
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
-    """Wait until `url` returns any HTTP status, failing early if `process` exits."""
+    """Wait until `url` returns any HTTP status, failing early if `process` exits. A request
+    that connects waits for the rest of the timeout, because `cargo lambda watch` holds it
+    until the function is built, and each abandoned request would reach the function later."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args[0]} exited with {process.returncode}; see {log}")
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url, timeout=max(deadline - time.monotonic(), 1))
             return
         except urllib.error.HTTPError:
             return
@@ -78,8 +81,17 @@ def create_resources(endpoint: str, table: str = TABLE, secret: str = SECRET) ->
     return created["ARN"]
 
 
+def check_port_free(port: int) -> None:
+    """Fail when something already listens on the port, which would answer for the service."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise RuntimeError(f"port {port} of 127.0.0.1 is in use ({error}); pass --port") from error
+
+
 def function_environment(aws_endpoint: str, secret_arn: str, issuer: str, table: str = TABLE,
-                         iterations: int = 600_000) -> dict:
+                         iterations: int = 600_000, log_level: str = "info") -> dict:
     """Return the variables that the stack sets on the function, plus the SDK's endpoint and
     test credentials for moto."""
     return {
@@ -89,13 +101,22 @@ def function_environment(aws_endpoint: str, secret_arn: str, issuer: str, table:
         "TOKEN_AUDIENCE": AUDIENCE,
         "TOKEN_LIFETIME_SECONDS": "900",
         "PBKDF2_ITERATIONS": str(iterations),
-        "RUST_LOG": "info",
+        "RUST_LOG": log_level,
         "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH": "true",
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": REGION,
     }
+
+
+def watch_environment() -> dict:
+    """Return the environment of `cargo lambda watch` itself: the caller's, with the venv on
+    PATH and without RUST_LOG, which is the function's setting. At trace level, cargo lambda
+    would log each change to its own log file, which it watches, without end."""
+    environment = {name: value for name, value in os.environ.items() if name != "RUST_LOG"}
+    environment["PATH"] = f"{BIN}:{os.environ.get('PATH', '')}"
+    return environment
 
 
 def start_service(port: int, environment: dict, log: Path, reload: bool = False) -> subprocess.Popen:
@@ -116,7 +137,7 @@ def start_service(port: int, environment: dict, log: Path, reload: bool = False)
         stdout=open(log, "w", encoding="utf-8"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"},
+        env=watch_environment(),
     )
     # The first request waits for cargo to build the function, which on a fresh checkout
     # takes minutes.
@@ -159,10 +180,18 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=9000, help="the service's port on 127.0.0.1")
     parser.add_argument("--moto-port", type=int, default=0,
                         help="moto's port on 127.0.0.1; 0 picks a free one")
-    parser.add_argument("--logs", type=Path, default=ROOT / "target" / "dev",
-                        help="folder for the logs of moto and the function")
+    # Outside the workspace, because cargo lambda watch rebuilds when a file in it changes.
+    parser.add_argument("--logs", type=Path, default=Path(tempfile.gettempdir()) / "auth-service-dev",
+                        help="folder for the logs of moto and the function, outside the workspace")
+    parser.add_argument("--log-level", default=os.environ.get("RUST_LOG", "info"),
+                        help="the function's RUST_LOG, such as debug; defaults to $RUST_LOG or info")
     arguments = parser.parse_args()
 
+    try:
+        check_port_free(arguments.port)
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     arguments.logs.mkdir(parents=True, exist_ok=True)
     moto_port = arguments.moto_port or free_port()
     aws_endpoint = f"http://127.0.0.1:{moto_port}"
@@ -171,7 +200,9 @@ def main() -> int:
     service = None
     try:
         secret_arn = create_resources(aws_endpoint)
-        environment = function_environment(aws_endpoint, secret_arn, base_url)
+        environment = function_environment(
+            aws_endpoint, secret_arn, base_url, log_level=arguments.log_level
+        )
         print(f"building and starting the function; its log is {arguments.logs / 'function.log'}",
               flush=True)
         service = start_service(

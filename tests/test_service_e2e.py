@@ -32,10 +32,18 @@ def service(moto, tmp_path_factory):
     secret_arn = local_service.create_resources(moto.endpoint, table, f"e2e/signing-key/{suffix}")
     port = local_service.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    environment = local_service.function_environment(moto.endpoint, secret_arn, base_url, table)
+    # The most verbose level, so the log test sees everything the function could write.
+    environment = local_service.function_environment(
+        moto.endpoint, secret_arn, base_url, table, log_level="trace"
+    )
     process = local_service.start_service(port, environment, logs / "function.log")
-    yield base_url
+    yield base_url, logs / "function.log"
     local_service.stop(process)
+
+
+@pytest.fixture(scope="module")
+def base_url(service):
+    return service[0]
 
 
 def call(base_url: str, method: str, path: str, body=None, headers=None):
@@ -73,7 +81,8 @@ def verify(base_url: str, token: str) -> dict:
     )
 
 
-def test_token_verifies_with_pyjwt(service):
+def test_token_verifies_with_pyjwt(base_url):
+    service = base_url
     username = f"alice-{uuid.uuid4().hex[:6]}"
     status, _, created = call(service, "POST", "/users", {"username": username.upper(), "password": PASSWORD})
     assert status == 201
@@ -90,7 +99,8 @@ def test_token_verifies_with_pyjwt(service):
     assert claims["exp"] - claims["iat"] == issued["expires_in"]
 
 
-def test_tampered_token_fails_pyjwt_and_service(service):
+def test_tampered_token_fails_pyjwt_and_service(base_url):
+    service = base_url
     username = f"bob-{uuid.uuid4().hex[:6]}"
     call(service, "POST", "/users", {"username": username, "password": PASSWORD})
     _, _, issued = call(service, "POST", "/tokens", {"username": username, "password": PASSWORD})
@@ -104,7 +114,8 @@ def test_tampered_token_fails_pyjwt_and_service(service):
     assert body["error"] == "authentication_failed"
 
 
-def test_failures_are_identical(service):
+def test_failures_are_identical(base_url):
+    service = base_url
     username = f"carol-{uuid.uuid4().hex[:6]}"
     call(service, "POST", "/users", {"username": username, "password": PASSWORD})
     wrong = call(service, "POST", "/tokens", {"username": username, "password": "not the right one"})
@@ -115,7 +126,8 @@ def test_failures_are_identical(service):
     assert wrong[1]["Content-Type"] == unknown[1]["Content-Type"]
 
 
-def test_delete_then_delete_again(service):
+def test_delete_then_delete_again(base_url):
+    service = base_url
     username = f"dave-{uuid.uuid4().hex[:6]}"
     call(service, "POST", "/users", {"username": username, "password": PASSWORD})
     _, _, issued = call(service, "POST", "/tokens", {"username": username, "password": PASSWORD})
@@ -126,7 +138,8 @@ def test_delete_then_delete_again(service):
     assert again[2]["error"] == "authentication_failed"
 
 
-def test_request_rules_over_http(service):
+def test_request_rules_over_http(base_url):
+    service = base_url
     status, headers, body = call(service, "GET", "/users")
     assert status == 405
     assert headers["Allow"] == "POST"
@@ -137,3 +150,18 @@ def test_request_rules_over_http(service):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=30)
     assert error.value.code == 415
+
+
+def test_trace_logs_hold_no_secrets(service):
+    base_url, log = service
+    username = f"erin-{uuid.uuid4().hex[:6]}"
+    call(base_url, "POST", "/users", {"username": username, "password": PASSWORD})
+    _, _, issued = call(base_url, "POST", "/tokens", {"username": username, "password": PASSWORD})
+    token = issued["access_token"]
+    call(base_url, "DELETE", f"/users/{username}", headers={"Authorization": f"Bearer {token}"})
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "cold start complete" in text
+    assert "authentication attempt" in text
+    assert PASSWORD not in text
+    assert token.split(".")[2] not in text
+    assert "$pbkdf2-sha256$" not in text
