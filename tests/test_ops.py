@@ -1,6 +1,9 @@
 """The operations recipes end to end against moto: build, bootstrap, deploy, diff, logs and
 destroy, run through `./just` as a user runs them.
 
+moto skips the resource types in conftest.KNOWN_SKIPPED (among them the secret, the stage and
+the gateway responses), which each deploying test checks and the run's summary lists.
+
 moto 5.2.5's change sets list changed resources but no Replacement field, so `just diff` finds
 replacements of stateful resources with synth's own rules (`cfn-replacements`); with
 CloudFormation it shows CloudFormation's verdict too.
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_only_known_skips
 
 TARGET = "x86_64-unknown-linux-gnu"
 
@@ -95,7 +98,8 @@ def test_arm64_without_target_is_explained():
     assert "rustup target add aarch64-unknown-linux-gnu" in result.stderr
 
 
-def test_bootstrap_deploy_update_and_destroy(aws, endpoint, tmp_path):
+def test_bootstrap_deploy_update_and_destroy(aws, moto, endpoint, tmp_path):
+    since = moto.log_offset()
     bootstrapped = just(aws, "bootstrap", "env=dev", endpoint)
     assert "Successfully created/updated stack - auth-bootstrap" in bootstrapped.stdout
 
@@ -134,9 +138,11 @@ def test_bootstrap_deploy_update_and_destroy(aws, endpoint, tmp_path):
     assert "deleted auth-dev" in destroyed.stdout
     remaining = aws.json("cloudformation", "list-stacks", "--stack-status-filter", "CREATE_COMPLETE", "UPDATE_COMPLETE")
     assert "auth-dev" not in {summary["StackName"] for summary in remaining["StackSummaries"]}
+    assert_only_known_skips(moto, since)
 
 
-def test_diff_lists_changes_and_flags_replacement(aws, endpoint, tmp_path):
+def test_diff_lists_changes_and_flags_replacement(aws, moto, endpoint, tmp_path):
+    since = moto.log_offset()
     archive = tmp_path / "placeholder.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("bootstrap", "#!/bin/sh\n")
@@ -171,6 +177,7 @@ def test_diff_lists_changes_and_flags_replacement(aws, endpoint, tmp_path):
     # The diff's change set is deleted afterwards; `deploy` leaves its executed ones.
     change_sets = aws.json("cloudformation", "list-change-sets", "--stack-name", "auth-dev")["Summaries"]
     assert [summary for summary in change_sets if summary["ChangeSetName"].startswith("diff-")] == []
+    assert_only_known_skips(moto, since)
 
 
 def test_guard_refuses_replacing_synth(tmp_path):

@@ -29,20 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SKIPPED_SEEN
+from conftest import KNOWN_SKIPPED, ROOT, assert_only_known_skips
 
 OUT = ROOT / "out"
 ENVIRONMENTS = sorted(path.parent.name for path in OUT.glob("*/manifest.json"))
 
-# Resource types that moto 5.2.5's CloudFormation skips with a warning.
-KNOWN_SKIPPED = {
-    "AWS::ApiGateway::Account",
-    "AWS::ApiGateway::GatewayResponse",
-    "AWS::ApiGateway::Stage",
-    "AWS::CloudWatch::Alarm",
-    "AWS::S3::BucketPolicy",
-    "AWS::SecretsManager::Secret",
-}
 
 CODE_KEY = "service/placeholder.zip"
 BOOTSTRAP_TEMPLATE = OUT / "bootstrap.template.json"
@@ -164,12 +155,6 @@ def deploy_environment(aws, environment: str, bucket: str, out: Path = OUT) -> d
         settings["tags"],
     )
     return settings
-
-
-def assert_only_known_skips(moto, since: int) -> None:
-    skipped = moto.skipped_types(since)
-    SKIPPED_SEEN.update(skipped)
-    assert skipped <= KNOWN_SKIPPED, f"moto newly skips {sorted(skipped - KNOWN_SKIPPED)}"
 
 
 def test_every_environment_has_a_manifest():
