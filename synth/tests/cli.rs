@@ -402,6 +402,68 @@ fn retained_table_replacement_is_refused() {
 }
 
 #[test]
+fn retain_off_keeps_the_guard() {
+    let temp = tempfile::tempdir().unwrap();
+    let stacks = copy_stacks(temp.path());
+    let out = temp.path().join("out");
+    let arguments = [
+        "--stacks",
+        path_argument(&stacks),
+        "--out",
+        path_argument(&out),
+        "env=prod",
+    ];
+    assert!(synth(&arguments).status.success());
+
+    let prod = std::fs::read_to_string(stacks.join("prod.toml")).unwrap();
+    let table = "[table]\ndeletion_protection = true\nretain = true\n";
+    let released = prod.replace(
+        table,
+        "[table]\ndeletion_protection = false\nretain = false\nname = \"auth-prod-people\"\n",
+    );
+    assert_ne!(
+        released, prod,
+        "the prod settings have no [table] section to change"
+    );
+    std::fs::write(stacks.join("prod.toml"), released).unwrap();
+
+    let output = synth(&arguments);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("`UsersTable` (AWS::DynamoDB::Table) would be replaced: TableName"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Turning `table.retain` off does not lift this guard"),
+        "{stderr}"
+    );
+    let unchanged = std::fs::read_to_string(out.join("prod/auth.template.json")).unwrap();
+    assert!(unchanged.contains("\"auth-prod-users\""));
+
+    // Releasing the data first, on its own, lets a later synth replace the table.
+    std::fs::write(
+        stacks.join("prod.toml"),
+        prod.replace(
+            table,
+            "[table]\ndeletion_protection = false\nretain = false\n",
+        ),
+    )
+    .unwrap();
+    assert!(synth(&arguments).status.success());
+    std::fs::write(
+        stacks.join("prod.toml"),
+        prod.replace(
+            table,
+            "[table]\ndeletion_protection = false\nretain = false\nname = \"auth-prod-people\"\n",
+        ),
+    )
+    .unwrap();
+    let replaced = synth(&arguments);
+    assert!(replaced.status.success(), "{}", text(&replaced.stderr));
+}
+
+#[test]
 fn unretained_table_may_be_replaced() {
     let temp = tempfile::tempdir().unwrap();
     let stacks = copy_stacks(temp.path());

@@ -125,7 +125,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         let json = template
             .to_json()
             .with_context(|| format!("failed to build the auth stack of `{environment}`"))?;
-        if settings.table.retain && !cli.check && !cli.allow_replacement {
+        if !cli.check && !cli.allow_replacement {
             refuse_replacement(&cli.out, &settings, &json)?;
         }
         let manifest = Manifest::new(&settings, &template, &bootstrap)
@@ -167,8 +167,29 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 /// replace.
 const RETAINED_TYPES: [&str; 2] = ["AWS::DynamoDB::Table", "AWS::SecretsManager::Secret"];
 
+/// Reports whether a template keeps any of its [`RETAINED_TYPES`] resources when the stack is
+/// deleted.
+fn retains_data(template: &serde_json::Value) -> bool {
+    let Some(resources) = template
+        .get("Resources")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return false;
+    };
+    resources.values().any(|resource| {
+        let resource_type = resource.get("Type").and_then(serde_json::Value::as_str);
+        let policy = resource
+            .get("DeletionPolicy")
+            .and_then(serde_json::Value::as_str);
+        resource_type.is_some_and(|kind| RETAINED_TYPES.contains(&kind))
+            && matches!(policy, Some("Retain" | "RetainExceptOnDelete"))
+    })
+}
+
 /// Fails when the new template would replace the table or secret that the environment's
 /// current template in `out/` deploys, so that no synth silently schedules the loss of data.
+/// The guard applies when either the settings or the current template retain the data, so
+/// turning `table.retain` off in the same change does not get around it.
 fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow::Result<()> {
     let current = out.join(&settings.environment).join(TEMPLATE_FILE);
     let Ok(current_json) = std::fs::read_to_string(&current) else {
@@ -176,6 +197,9 @@ fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow
     };
     let old: serde_json::Value = serde_json::from_str(&current_json)
         .with_context(|| format!("failed to parse `{}`", current.display()))?;
+    if !settings.table.retain && !retains_data(&old) {
+        return Ok(());
+    }
     let new: serde_json::Value =
         serde_json::from_str(new_json).context("failed to parse the new template")?;
     let replacements: Vec<String> = synth::replacement::find(&old, &new)
@@ -186,13 +210,20 @@ fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow
     if replacements.is_empty() {
         return Ok(());
     }
+    let retain_hint = if settings.table.retain {
+        ""
+    } else {
+        " Turning `table.retain` off does not lift this guard while the current template \
+         retains the data: synthesize and deploy that change on its own first."
+    };
     anyhow::bail!(
         "environment `{}` retains its data, but this change replaces it compared with `{}`:\n{}\n\
          A replaced table starts empty and a replaced secret invalidates every token. Undo the \
-         change, or run synth again with --allow-replacement if the replacement is intended.",
+         change, or run synth again with --allow-replacement if the replacement is intended.{}",
         settings.environment,
         current.display(),
-        replacements.join("\n")
+        replacements.join("\n"),
+        retain_hint
     )
 }
 
