@@ -35,28 +35,28 @@ lint: _python-tools
 
 # Build the function's zip with cargo lambda (arch=arm64 for Graviton) and print its path, size and SHA-256.
 build *options: _python-tools
-    .venv/bin/python scripts/ops.py build "$@"
+    @.venv/bin/python scripts/ops.py build "$@"
 
 # Deploy the account's bootstrap stack (artifact bucket, API Gateway logging role): `just bootstrap env=dev`.
 bootstrap *options: _python-tools
-    .venv/bin/python scripts/ops.py bootstrap "$@"
+    @.venv/bin/python scripts/ops.py bootstrap "$@"
 
 # Check out/, build, upload the zip under its SHA-256 and deploy the stack: `just deploy env=prod`.
 deploy *options: _python-tools
-    .venv/bin/python scripts/ops.py deploy "$@"
+    @.venv/bin/python scripts/ops.py deploy "$@"
 
 # Print what a deploy would change, and fail if it would replace a table, secret or bucket.
 diff *options: _python-tools
-    .venv/bin/python scripts/ops.py diff "$@"
+    @.venv/bin/python scripts/ops.py diff "$@"
 
 # Tail the function's logs: `just logs env=prod`.
 logs *options: _python-tools
-    .venv/bin/python scripts/ops.py logs "$@"
+    @.venv/bin/python scripts/ops.py logs "$@"
 
 # Delete an environment's stack; one that retains data needs confirm=<env>.
 destroy *options: _python-tools
-    .venv/bin/python scripts/ops.py destroy "$@"
+    @.venv/bin/python scripts/ops.py destroy "$@"
 
 # Create .venv with the pinned Python tools, unless it is current.
 _python-tools:
-    scripts/venv.sh
+    @scripts/venv.sh
