@@ -5,8 +5,8 @@ Every subcommand takes `key=value` arguments, the form that `just` passes on:
     build      [env=NAME] [arch=x86_64|arm64]
     bootstrap  env=NAME
     deploy     env=NAME [zip=PATH]
-    diff       env=NAME
-    logs       env=NAME [follow=no]
+    diff       env=NAME [zip=PATH]
+    logs       env=NAME [follow=yes|no]
     destroy    env=NAME [confirm=NAME]
 
 and, for the AWS commands, `endpoint=URL` (such as http://127.0.0.1:5000 for moto),
@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -42,15 +43,28 @@ STATEFUL_TYPES = {"AWS::DynamoDB::Table", "AWS::SecretsManager::Secret", "AWS::S
 # How far back `logs` starts, and how often it polls for new events, in seconds.
 LOG_LOOKBACK_SECONDS = 600
 LOG_POLL_SECONDS = 2
+# How far behind the newest event each poll starts again, in seconds: concurrent instances
+# write to separate streams, and an event may become visible after a later one of another
+# stream. Events seen already are skipped by their ID.
+LOG_OVERLAP_SECONDS = 120
 # The message with which CloudFormation, or moto, reports a deploy without changes.
 NO_CHANGES = ("No updates are to be performed", "didn't contain changes")
+# The stack states in which a stack takes updates, and the one of a stack that was never
+# created, which has only change sets.
+UPDATABLE_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+                    "IMPORT_ROLLBACK_COMPLETE"}
+REVIEW_STATE = "REVIEW_IN_PROGRESS"
+# The ELF machine numbers of the two architectures (the e_machine field of the header).
+ELF_MACHINES = {62: "x86_64", 183: "arm64"}
+# Options that select where the AWS commands run, which every suggested command repeats.
+TARGET_KEYS = ("endpoint", "profile", "region", "stacks", "out")
 
 COMMON_KEYS = {"env", "endpoint", "profile", "region", "stacks", "out"}
 KEYS = {
     "build": {"env", "arch", "stacks", "out"},
     "bootstrap": COMMON_KEYS,
     "deploy": COMMON_KEYS | {"zip"},
-    "diff": COMMON_KEYS,
+    "diff": COMMON_KEYS | {"zip"},
     "logs": COMMON_KEYS | {"follow"},
     "destroy": COMMON_KEYS | {"confirm"},
 }
@@ -69,10 +83,27 @@ def parse_arguments(command: str, arguments: list) -> dict:
         if key not in KEYS[command]:
             valid = ", ".join(sorted(KEYS[command]))
             raise OpsError(f"`{key}` is not an option of `{command}`; the options are {valid}")
+        if key in options:
+            raise OpsError(f"`{key}` is given twice, as {options[key]} and {value}; give it once")
         options[key] = value
     if command != "build" and "env" not in options:
         raise OpsError(f"`{command}` needs an environment, such as env=dev")
+    if "endpoint" in options:
+        endpoint = urllib.parse.urlsplit(options["endpoint"])
+        if endpoint.scheme not in ("http", "https") or not endpoint.hostname:
+            raise OpsError(
+                f"`endpoint={options['endpoint']}` is not an HTTP URL; give the scheme and host, "
+                "such as endpoint=http://127.0.0.1:5000"
+            )
+    if options.get("follow", "yes") not in ("yes", "no"):
+        raise OpsError(f"`follow={options['follow']}` is neither yes nor no")
     return options
+
+
+def suggest(command: str, options: dict, *extra: str) -> str:
+    """Return the `./just` command line that repeats this run's environment and target."""
+    arguments = [f"env={options['env']}", *(f"{key}={options[key]}" for key in TARGET_KEYS if key in options)]
+    return " ".join(["./just", command, *arguments, *extra])
 
 
 def folders(options: dict) -> tuple:
@@ -81,26 +112,40 @@ def folders(options: dict) -> tuple:
     return stacks, out
 
 
+def read_json(path: Path, environment: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise OpsError(f"cannot read {path}: {error}; run `./just synth env={environment}` to write it again")
+
+
 def load_manifest(options: dict) -> dict:
-    _, out = folders(options)
-    path = out / options["env"] / "manifest.json"
+    stacks, out = folders(options)
+    environment = options["env"]
+    path = out / environment / "manifest.json"
     if not path.is_file():
         known = sorted(manifest.parent.name for manifest in out.glob("*/manifest.json"))
+        settings = stacks / f"{environment}.toml"
+        fix = (f"Run `./just synth env={environment}` first" if settings.is_file()
+               else f"To add the environment, create {settings} and run `./just synth env={environment}`")
         raise OpsError(
-            f"no manifest at {path}; the synthesized environments are {', '.join(known) or 'none'}."
-            f" Run `./just synth env={options['env']}` first"
+            f"no manifest at {path}; the synthesized environments are {', '.join(known) or 'none'}. {fix}"
         )
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest = read_json(path, environment)
     manifest["directory"] = path.parent
     return manifest
 
 
 def load_template(manifest: dict) -> dict:
-    return json.loads((manifest["directory"] / manifest["template"]).read_text(encoding="utf-8"))
+    return read_json(manifest["directory"] / manifest["template"], manifest["environment"])
 
 
 def step(message: str) -> None:
     print(f"==> {message}", flush=True)
+
+
+def capability_arguments(capabilities: list) -> list:
+    return ["--capabilities", *capabilities] if capabilities else []
 
 
 class Aws:
@@ -230,12 +275,13 @@ def bootstrap(options: dict) -> None:
 def deploy_template(aws: Aws, template: Path, stack_name: str, capabilities: list,
                     parameters: dict, tags: dict) -> bool:
     """Deploy a template and return whether anything changed."""
+    # NOTE: the template goes inline, which CloudFormation accepts up to 51,200 bytes. synth
+    # warns above that size, and the largest template here, prod's, is about 41,000 bytes.
     arguments = [
         "cloudformation", "deploy", "--template-file", str(template), "--stack-name", stack_name,
         "--no-fail-on-empty-changeset",
     ]
-    if capabilities:
-        arguments += ["--capabilities", *capabilities]
+    arguments += capability_arguments(capabilities)
     if parameters:
         arguments += ["--parameter-overrides", *(f"{key}={value}" for key, value in parameters.items())]
     if tags:
@@ -252,7 +298,7 @@ def deploy_template(aws: Aws, template: Path, stack_name: str, capabilities: lis
     raise OpsError(f"failed to deploy {stack_name}: {result.stderr.strip()}")
 
 
-def artifact_bucket(aws: Aws, manifest: dict) -> str:
+def artifact_bucket(aws: Aws, manifest: dict, options: dict) -> str:
     """Return the artifact bucket: the bootstrap stack's output, or the physical ID of its
     bucket when the endpoint shows no outputs (moto after `deploy`)."""
     settings = manifest["bootstrap"]
@@ -260,7 +306,7 @@ def artifact_bucket(aws: Aws, manifest: dict) -> str:
     if stack is None:
         raise OpsError(
             f"the bootstrap stack {settings['stack_name']} does not exist in {aws.region}; run "
-            f"`./just bootstrap env={manifest['environment']}` first"
+            f"`{suggest('bootstrap', options)}` first"
         )
     for output in stack.get("Outputs", []):
         if output["OutputKey"] == settings["artifact_bucket_output"]:
@@ -272,10 +318,14 @@ def artifact_bucket(aws: Aws, manifest: dict) -> str:
     raise OpsError(f"the bootstrap stack {settings['stack_name']} has no artifact bucket")
 
 
+def artifact_key(archive: Path) -> str:
+    return f"{ARTIFACT_PREFIX}/{sha256(archive)}.zip"
+
+
 def upload(aws: Aws, bucket: str, archive: Path) -> str:
     """Upload the zip under a key derived from its SHA-256, unless that key exists, and
     return the key."""
-    key = f"{ARTIFACT_PREFIX}/{sha256(archive)}.zip"
+    key = artifact_key(archive)
     exists = aws.run("s3api", "head-object", "--bucket", bucket, "--key", key, check=False)
     if exists.returncode == 0:
         print(f"s3://{bucket}/{key} exists; skipping the upload")
@@ -291,19 +341,47 @@ def check_synth(options: dict) -> None:
     command = ["cargo", "run", "--quiet", "--locked", "--release", "-p", "synth", "--",
                f"env={options['env']}", "--check", "--stacks", str(stacks), "--out", str(out)]
     if subprocess.run(command, cwd=ROOT).returncode != 0:
-        raise OpsError(f"{out} is stale; run `./just synth env={options['env']}` and commit it")
+        folders_given = "".join(f" --{key} {options[key]}" for key in ("stacks", "out") if key in options)
+        raise OpsError(f"{out} is stale; run `./just synth env={options['env']}{folders_given}` and commit it")
+
+
+def function_archive(options: dict) -> Path:
+    """Return the zip to deploy: `zip=PATH`, checked, or a fresh build."""
+    if "zip" not in options:
+        return build(options)
+    archive = Path(options["zip"])
+    if not zipfile.is_zipfile(archive):
+        raise OpsError(f"`zip={archive}` is not a zip file; give the zip that `./just build` prints")
+    with zipfile.ZipFile(archive) as zipped:
+        if "bootstrap" not in zipped.namelist():
+            raise OpsError(f"`zip={archive}` has no `bootstrap` entry, which the provided.al2023 runtime runs")
+        header = zipped.read("bootstrap")[:20]
+    # An ELF binary names its machine in bytes 18 and 19; a script runs on either.
+    if header[:4] == b"\x7fELF":
+        machine = ELF_MACHINES.get(int.from_bytes(header[18:20], "little"), "another machine")
+        wanted = architecture(options)
+        if machine != wanted:
+            raise OpsError(
+                f"`zip={archive}` contains a binary for {machine}, but {options['env']} runs on {wanted}; "
+                f"build it with `./just build env={options['env']}`"
+            )
+    return archive
+
+
+def code_parameters(manifest: dict, archive: Path, bucket: str) -> dict:
+    """Return the stack parameters that locate the function's code."""
+    values = {"bootstrap_artifact_bucket": bucket, "artifact_key": artifact_key(archive)}
+    return {name: values[spec["source"]] for name, spec in manifest["parameters"].items()}
 
 
 def deploy(options: dict) -> None:
     manifest = load_manifest(options)
     check_synth(options)
-    archive = Path(options["zip"]) if "zip" in options else build(options)
+    archive = function_archive(options)
     aws = Aws(options, manifest["region"])
-    bucket = artifact_bucket(aws, manifest)
-    key = upload(aws, bucket, archive)
-
-    values = {"bootstrap_artifact_bucket": bucket, "artifact_key": key}
-    parameters = {name: values[spec["source"]] for name, spec in manifest["parameters"].items()}
+    bucket = artifact_bucket(aws, manifest, options)
+    upload(aws, bucket, archive)
+    parameters = code_parameters(manifest, archive, bucket)
     step(f"deploying {manifest['stack_name']} in {aws.region}")
     deploy_template(aws, manifest["directory"] / manifest["template"], manifest["stack_name"],
                     manifest["capabilities"], parameters, manifest["tags"])
@@ -324,6 +402,10 @@ def print_outputs(aws: Aws, stack_name: str) -> None:
 # Diff
 
 
+def parameters_text(parameters: dict) -> str:
+    return ", ".join(f"{key}={value}" for key, value in parameters.items())
+
+
 def replacements(old_template: dict, new_template: Path) -> list:
     """Return synth's replacement findings for two templates."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as old:
@@ -340,25 +422,47 @@ def replacements(old_template: dict, new_template: Path) -> list:
 
 
 def diff(options: dict) -> int:
+    """Print what a deploy of the environment would change, code included, and return 2 when
+    it would replace a stateful resource."""
     manifest = load_manifest(options)
+    check_synth(options)
     aws = Aws(options, manifest["region"])
     stack_name = manifest["stack_name"]
     template_path = manifest["directory"] / manifest["template"]
-    if aws.stack(stack_name) is None:
+    stack = aws.stack(stack_name)
+    if stack is None or stack["StackStatus"] == REVIEW_STATE:
         resources = load_template(manifest)["Resources"]
         print(f"{stack_name} does not exist in {aws.region}; a deploy creates its {len(resources)} resources")
         return 0
+    if stack["StackStatus"] not in UPDATABLE_STATES:
+        raise OpsError(
+            f"{stack_name} is in state {stack['StackStatus']}, in which CloudFormation takes no "
+            f"update; wait for it to finish, or delete it with `{suggest('destroy', options)}`"
+        )
+    archive = function_archive(options)
+    bucket = artifact_bucket(aws, manifest, options)
+    parameters = code_parameters(manifest, archive, bucket)
+    step(f"comparing {stack_name} with {template_path} and {archive.name} ({parameters_text(parameters)})")
+    deployed = {parameter["ParameterKey"]: parameter.get("ParameterValue", "") for parameter in stack.get("Parameters", [])}
+    # New code changes only a parameter. CloudFormation lists the function as modified then,
+    # but moto 5.2 compares templates alone, so the parameters are compared here too.
+    changed_parameters = [(key, deployed.get(key, ""), value) for key, value in parameters.items()
+                          if deployed.get(key) != value]
+    for key, old, new in changed_parameters:
+        print(f"parameter {key}: {old or '(none)'} -> {new}")
+    up_to_date = (f"{stack_name} is up to date: a deploy would change nothing" if not changed_parameters
+                  else f"the template of {stack_name} is unchanged; a deploy changes only the parameters above")
 
     name = f"diff-{os.getpid()}"
-    parameters = [f"ParameterKey={key},UsePreviousValue=true" for key in manifest["parameters"]]
     created = aws.run(
         "cloudformation", "create-change-set", "--stack-name", stack_name, "--change-set-name", name,
         "--change-set-type", "UPDATE", "--template-body", template_path.read_text(encoding="utf-8"),
-        "--parameters", *parameters, "--capabilities", *manifest["capabilities"], check=False,
+        "--parameters", *(f"ParameterKey={key},ParameterValue={value}" for key, value in parameters.items()),
+        *capability_arguments(manifest["capabilities"]), check=False,
     )
     if created.returncode != 0:
         if any(marker in created.stderr for marker in NO_CHANGES):
-            print(f"{stack_name} is up to date: a deploy would change nothing")
+            print(up_to_date)
             return 0
         raise OpsError(f"failed to create a change set: {created.stderr.strip()}")
     try:
@@ -372,6 +476,12 @@ def diff(options: dict) -> int:
     finally:
         aws.run("cloudformation", "delete-change-set", "--stack-name", stack_name,
                 "--change-set-name", name, check=False)
+    if described.get("Status") == "FAILED":
+        reason = described.get("StatusReason", "")
+        if any(marker in reason for marker in NO_CHANGES):
+            print(up_to_date)
+            return 0
+        raise OpsError(f"CloudFormation could not create the change set of {stack_name}: {reason or 'no reason given'}")
 
     derived = {}
     for finding in replacements(current, template_path):
@@ -396,7 +506,7 @@ def diff(options: dict) -> int:
             stateful_replaced.append(logical_id)
 
     if not rows:
-        print(f"{stack_name} is up to date: a deploy would change nothing")
+        print(up_to_date)
         return 0
     header = ("Action", "Logical ID", "Type", "Replacement")
     widths = [max(len(str(row[column])) for row in [header, *rows]) for column in range(4)]
@@ -420,9 +530,12 @@ def logs(options: dict) -> None:
     template = load_template(manifest)
     group = template["Resources"]["FunctionLogGroup"]["Properties"]["LogGroupName"]
     aws = Aws(options, manifest["region"])
-    follow = options.get("follow", "yes") != "no"
+    follow = options.get("follow", "yes") == "yes"
     start = int((time.time() - LOG_LOOKBACK_SECONDS) * 1000)
-    seen = set()
+    newest = start
+    # The IDs of the events printed, with their timestamps, so that the overlap of the polls
+    # prints nothing twice and the set holds only the overlap's events.
+    seen = {}
     step(f"{'tailing' if follow else 'reading'} {group} in {aws.region}")
 
     while True:
@@ -442,50 +555,64 @@ def logs(options: dict) -> None:
         for event in sorted(events, key=lambda event: (event["timestamp"], event["eventId"])):
             if event["eventId"] in seen:
                 continue
-            seen.add(event["eventId"])
+            seen[event["eventId"]] = event["timestamp"]
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event["timestamp"] / 1000))
             print(f"{stamp}Z {event['message'].rstrip()}", flush=True)
-            start = max(start, event["timestamp"])
+            newest = max(newest, event["timestamp"])
         if not follow:
             return
+        start = max(start, newest - LOG_OVERLAP_SECONDS * 1000)
+        seen = {event_id: stamp for event_id, stamp in seen.items() if stamp >= start}
         time.sleep(LOG_POLL_SECONDS)
 
 
-def retained(template: dict) -> list:
-    """Return the (logical ID, type, name) of resources that a stack delete leaves behind."""
-    names = ("TableName", "Name", "LogGroupName", "BucketName")
-    kept = []
-    for logical_id, resource in sorted(template["Resources"].items()):
-        if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnDelete"):
-            properties = resource.get("Properties", {})
-            name = next((properties[key] for key in names if isinstance(properties.get(key), str)), "")
-            kept.append((logical_id, resource["Type"], name))
-    return kept
+def retained(aws: Aws, stack_name: str) -> list:
+    """Return the (logical ID, type, physical ID) of the deployed stack's resources that a
+    stack delete leaves behind."""
+    template = aws.json("cloudformation", "get-template", "--stack-name", stack_name)["TemplateBody"]
+    if isinstance(template, str):
+        template = json.loads(template)
+    kept = [
+        (logical_id, resource["Type"])
+        for logical_id, resource in sorted(template.get("Resources", {}).items())
+        if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnDelete")
+    ]
+    if not kept:
+        return []
+    summaries = aws.json("cloudformation", "list-stack-resources", "--stack-name", stack_name)
+    physical = {summary["LogicalResourceId"]: summary.get("PhysicalResourceId", "")
+                for summary in summaries["StackResourceSummaries"]}
+    return [(logical_id, kind, physical.get(logical_id, "")) for logical_id, kind in kept]
 
 
 def destroy(options: dict) -> None:
     manifest = load_manifest(options)
     environment = manifest["environment"]
-    kept = retained(load_template(manifest))
-    if kept and options.get("confirm") != environment:
-        listed = "\n".join(f"  {logical_id} ({kind}) {name}" for logical_id, kind, name in kept)
-        raise OpsError(
-            f"environment {environment} retains data, which stays behind when its stack is "
-            f"deleted:\n{listed}\nRun `./just destroy env={environment} confirm={environment}` "
-            "to delete the stack anyway"
-        )
     aws = Aws(options, manifest["region"])
     stack_name = manifest["stack_name"]
     stack = aws.stack(stack_name)
     if stack is None:
         print(f"{stack_name} does not exist in {aws.region}; nothing to delete")
         return
+    # The deployed template, not out/, lists what stays behind.
+    kept = retained(aws, stack_name)
+    listed = "\n".join(f"  {logical_id} ({kind}) {name}".rstrip() for logical_id, kind, name in kept)
+    if kept and options.get("confirm") != environment:
+        raise OpsError(
+            f"{stack_name} retains data, which stays behind when the stack is deleted:\n{listed}\n"
+            f"Run `{suggest('destroy', options, f'confirm={environment}')}` to delete the stack anyway"
+        )
     step(f"deleting {stack_name} in {aws.region}")
     aws.run("cloudformation", "delete-stack", "--stack-name", stack_name)
     aws.run("cloudformation", "wait", "stack-delete-complete", "--stack-name", stack["StackId"])
     print(f"deleted {stack_name}")
-    for logical_id, kind, name in kept:
-        print(f"retained: {logical_id} ({kind}) {name}")
+    if kept:
+        print(f"retained:\n{listed}")
+        print(
+            "The retained resources keep their names, so a new deploy of this environment fails "
+            "until each one is deleted or imported into the stack (`aws cloudformation "
+            "create-change-set --change-set-type IMPORT`)."
+        )
 
 
 COMMANDS = {
@@ -510,6 +637,9 @@ def main(arguments: list) -> int:
     except OpsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
     except subprocess.CalledProcessError as error:
         print(f"error: `{' '.join(map(str, error.cmd[:3]))}` failed with exit code {error.returncode}",
               file=sys.stderr)

@@ -9,10 +9,14 @@ replacements of stateful resources with synth's own rules (`cfn-replacements`); 
 CloudFormation it shows CloudFormation's verdict too.
 """
 
+import hashlib
 import json
 import os
+import queue
 import shutil
+import signal
 import subprocess
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -43,6 +47,14 @@ def stack_parameters(aws, stack_name: str) -> dict:
     return {parameter["ParameterKey"]: parameter["ParameterValue"] for parameter in stack["Parameters"]}
 
 
+def synthesize(stacks: Path, out: Path) -> None:
+    subprocess.run(
+        ["cargo", "run", "--quiet", "--locked", "--release", "-p", "synth", "--",
+         "env=dev", "--stacks", str(stacks), "--out", str(out)],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+
+
 def copy_settings(tmp_path: Path, extra: str) -> tuple:
     """Copy stacks/ with TOML appended to dev.toml, synthesize dev into a temporary out/ and
     return both folders."""
@@ -51,12 +63,23 @@ def copy_settings(tmp_path: Path, extra: str) -> tuple:
     with open(stacks / "dev.toml", "a", encoding="utf-8") as settings:
         settings.write("\n" + extra)
     out = tmp_path / "out"
-    subprocess.run(
-        ["cargo", "run", "--quiet", "--locked", "--release", "-p", "synth", "--",
-         "env=dev", "--stacks", str(stacks), "--out", str(out)],
-        cwd=ROOT, check=True, capture_output=True,
-    )
+    synthesize(stacks, out)
     return stacks, out
+
+
+def edit_dev_section(stacks: Path, section: str, setting: str) -> None:
+    """Add a setting to a section that dev.toml has already."""
+    path = stacks / "dev.toml"
+    text = path.read_text(encoding="utf-8")
+    assert f"[{section}]\n" in text, f"dev.toml has no [{section}] section"
+    path.write_text(text.replace(f"[{section}]\n", f"[{section}]\n{setting}\n"), encoding="utf-8")
+
+
+def placeholder_zip(path: Path, command: str = "exit 0") -> Path:
+    """Write a zip whose `bootstrap` is a shell script: enough for moto, which runs no code."""
+    with zipfile.ZipFile(path, "w") as zipped:
+        zipped.writestr("bootstrap", f"#!/bin/sh\n{command}\n")
+    return path
 
 
 def printed(output: str, label: str) -> str:
@@ -124,15 +147,12 @@ def test_bootstrap_deploy_update_and_destroy(aws, moto, endpoint, tmp_path):
     configuration = aws.json("lambda", "get-function-configuration", "--function-name", "auth-dev")
     assert configuration["Environment"]["Variables"]["PBKDF2_ITERATIONS"] == "700000"
 
-    # Changed code gets a new key.
-    other = tmp_path / "other.zip"
-    with zipfile.ZipFile(other, "w") as zipped:
-        zipped.writestr("bootstrap", "#!/bin/sh\necho other\n")
+    # Changed code gets the key of its own SHA-256.
+    other = placeholder_zip(tmp_path / "other.zip", "echo other")
     recoded = just(aws, "deploy", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={other}")
     assert "uploading other.zip" in recoded.stdout
-    new_key = stack_parameters(aws, "auth-dev")["ServiceCodeKey"]
-    assert new_key != f"functions/{sha}.zip"
-    assert new_key.startswith("functions/")
+    other_sha = hashlib.sha256(other.read_bytes()).hexdigest()
+    assert stack_parameters(aws, "auth-dev")["ServiceCodeKey"] == f"functions/{other_sha}.zip"
 
     destroyed = just(aws, "destroy", "env=dev", endpoint)
     assert "deleted auth-dev" in destroyed.stdout
@@ -143,33 +163,41 @@ def test_bootstrap_deploy_update_and_destroy(aws, moto, endpoint, tmp_path):
 
 def test_diff_lists_changes_and_flags_replacement(aws, moto, endpoint, tmp_path):
     since = moto.log_offset()
-    archive = tmp_path / "placeholder.zip"
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("bootstrap", "#!/bin/sh\n")
+    archive = placeholder_zip(tmp_path / "placeholder.zip")
     just(aws, "bootstrap", "env=dev", endpoint)
     just(aws, "deploy", "env=dev", endpoint, f"zip={archive}")
 
-    unchanged = just(aws, "diff", "env=dev", endpoint)
+    unchanged = just(aws, "diff", "env=dev", endpoint, f"zip={archive}")
     assert "auth-dev is up to date" in unchanged.stdout
 
+    # New code alone changes the function.
+    other = placeholder_zip(tmp_path / "other.zip", "echo other")
+    recoded = just(aws, "diff", "env=dev", endpoint, f"zip={other}")
+    old_key = f"functions/{hashlib.sha256(archive.read_bytes()).hexdigest()}.zip"
+    new_key = f"functions/{hashlib.sha256(other.read_bytes()).hexdigest()}.zip"
+    assert f"parameter ServiceCodeKey: {old_key} -> {new_key}" in recoded.stdout
+    assert "is up to date" not in recoded.stdout
+    assert recoded.returncode == 0
+
     stacks, out = copy_settings(tmp_path / "alarms", "[alarms]\nenabled = true\n")
-    pending = just(aws, "diff", "env=dev", endpoint, f"stacks={stacks}", f"out={out}")
+    pending = just(aws, "diff", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}")
     topic_row = next(line for line in pending.stdout.splitlines() if "AlarmTopic" in line)
     assert topic_row.startswith("Add")
     assert "UsersTable" not in pending.stdout
     assert pending.returncode == 0
 
-    renamed_stacks = tmp_path / "renamed"
-    stacks, out = copy_settings(renamed_stacks, "")
-    dev = (stacks / "dev.toml").read_text(encoding="utf-8")
-    (stacks / "dev.toml").write_text(dev.replace("[table]\n", "[table]\nname = \"auth-dev-people\"\n"), encoding="utf-8")
-    subprocess.run(
-        ["cargo", "run", "--quiet", "--locked", "--release", "-p", "synth", "--",
-         "env=dev", "--stacks", str(stacks), "--out", str(out)],
-        cwd=ROOT, check=True, capture_output=True,
-    )
-    replacing = just(aws, "diff", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", check=False)
-    assert replacing.returncode != 0
+    # Settings changed without a synth are refused, as deploy refuses them.
+    edit_dev_section(stacks, "function", "memory_mb = 2048")
+    stale = just(aws, "diff", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}", check=False)
+    assert stale.returncode != 0
+    assert f"{out} is stale; run `./just synth env=dev --stacks {stacks} --out {out}`" in stale.stderr
+    assert f"stale: {out / 'dev' / 'auth.template.json'}" in stale.stderr
+
+    stacks, out = copy_settings(tmp_path / "renamed", "")
+    edit_dev_section(stacks, "table", 'name = "auth-dev-people"')
+    synthesize(stacks, out)
+    replacing = just(aws, "diff", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}", check=False)
+    assert replacing.returncode == 2
     row = next(line for line in replacing.stdout.splitlines() if "UsersTable" in line)
     assert "AWS::DynamoDB::Table" in row
     assert "True (TableName)" in row
@@ -196,40 +224,137 @@ def test_guard_refuses_replacing_synth(tmp_path):
     assert json.loads((out / "prod" / "auth.template.json").read_text())["Resources"]["UsersTable"]["Properties"]["TableName"] == "auth-prod-users"
 
 
-def test_destroy_keeps_retained_environment_without_confirmation(aws, endpoint):
-    refused = just(aws, "destroy", "env=prod", endpoint, check=False)
-    assert refused.returncode != 0
-    assert "environment prod retains data, which stays behind when its stack is deleted" in refused.stderr
-    for retained in ["UsersTable", "SigningKeySecret", "FunctionLogGroup"]:
-        assert retained in refused.stderr
-    assert "confirm=prod" in refused.stderr
-
-    absent = just(aws, "destroy", "env=prod", endpoint, "confirm=prod")
+def test_destroy_of_retained_environment_needs_confirmation(aws, moto, endpoint, tmp_path):
+    since = moto.log_offset()
+    absent = just(aws, "destroy", "env=prod", endpoint)
     assert "auth-prod does not exist in us-east-1; nothing to delete" in absent.stdout
+
+    archive = placeholder_zip(tmp_path / "placeholder.zip")
+    just(aws, "bootstrap", "env=prod", endpoint)
+    just(aws, "deploy", "env=prod", endpoint, f"zip={archive}")
+    for confirmation in [(), ("confirm=yes",)]:
+        refused = just(aws, "destroy", "env=prod", endpoint, *confirmation, check=False)
+        assert refused.returncode != 0
+        assert "auth-prod retains data, which stays behind when the stack is deleted" in refused.stderr
+        assert "UsersTable (AWS::DynamoDB::Table) auth-prod-users" in refused.stderr
+        for retained in ["SigningKeySecret", "FunctionLogGroup", "EncryptionKey"]:
+            assert retained in refused.stderr
+        assert f"Run `./just destroy env=prod {endpoint} confirm=prod`" in refused.stderr
+    assert aws.json("cloudformation", "describe-stacks", "--stack-name", "auth-prod")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+    destroyed = just(aws, "destroy", "env=prod", endpoint, "confirm=prod")
+    assert "deleted auth-prod" in destroyed.stdout
+    assert "UsersTable (AWS::DynamoDB::Table) auth-prod-users" in destroyed.stdout
+    assert "deleted or imported" in destroyed.stdout
+    remaining = aws.json("cloudformation", "list-stacks", "--stack-status-filter", "CREATE_COMPLETE", "UPDATE_COMPLETE")
+    assert "auth-prod" not in {summary["StackName"] for summary in remaining["StackSummaries"]}
+    assert aws.json("dynamodb", "describe-table", "--table-name", "auth-prod-users")["Table"]["TableStatus"] == "ACTIVE"
+    assert_only_known_skips(moto, since)
+
+
+def test_destroy_reads_deployed_retention(aws, endpoint, tmp_path):
+    # dev deletes its data with the stack, even when a local out/ retains it.
+    archive = placeholder_zip(tmp_path / "placeholder.zip")
+    just(aws, "bootstrap", "env=dev", endpoint)
+    just(aws, "deploy", "env=dev", endpoint, f"zip={archive}")
+    stacks, out = copy_settings(tmp_path, "")
+    edit_dev_section(stacks, "table", "retain = true")
+    synthesize(stacks, out)
+    destroyed = just(aws, "destroy", "env=dev", endpoint, f"stacks={stacks}", f"out={out}")
+    assert "deleted auth-dev" in destroyed.stdout
+    assert "retained" not in destroyed.stdout
+
+
+def put_log_event(aws, stream: str, timestamp: int, message: str, tmp_path: Path) -> None:
+    events = tmp_path / f"{message}.json"
+    events.write_text(json.dumps([{"timestamp": timestamp, "message": message}]))
+    aws.run("logs", "put-log-events", "--log-group-name", "/aws/lambda/auth-dev", "--log-stream-name", stream,
+            "--log-events", f"file://{events}")
 
 
 def test_logs_print_function_events(aws, endpoint, tmp_path):
-    archive = tmp_path / "placeholder.zip"
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("bootstrap", "#!/bin/sh\n")
     just(aws, "bootstrap", "env=dev", endpoint)
-    just(aws, "deploy", "env=dev", endpoint, f"zip={archive}")
-    aws.run("logs", "create-log-stream", "--log-group-name", "/aws/lambda/auth-dev", "--log-stream-name", "test")
-    events = tmp_path / "events.json"
-    events.write_text(json.dumps([{"timestamp": int(time.time() * 1000), "message": "cold start complete"}]))
-    aws.run("logs", "put-log-events", "--log-group-name", "/aws/lambda/auth-dev", "--log-stream-name", "test",
-            "--log-events", f"file://{events}")
+    just(aws, "deploy", "env=dev", endpoint, f"zip={placeholder_zip(tmp_path / 'placeholder.zip')}")
+    for stream in ["first-instance", "second-instance"]:
+        aws.run("logs", "create-log-stream", "--log-group-name", "/aws/lambda/auth-dev", "--log-stream-name", stream)
+    now = int(time.time() * 1000)
+    put_log_event(aws, "first-instance", now - 3000, "cold-start-complete", tmp_path)
+    put_log_event(aws, "first-instance", now, "request-two", tmp_path)
+
     printed_logs = just(aws, "logs", "env=dev", endpoint, "follow=no")
     assert "reading /aws/lambda/auth-dev" in printed_logs.stdout
-    assert "cold start complete" in printed_logs.stdout
+    assert printed_logs.stdout.index("cold-start-complete") < printed_logs.stdout.index("request-two")
+
+    # Following: an event of another stream that turns up after a newer one is still printed,
+    # once, and Ctrl-C ends the tail without a traceback.
+    aws_settings = {name: value for name, value in aws.env.items() if name.startswith("AWS_")}
+    tail = subprocess.Popen(
+        [str(ROOT / "just"), "logs", "env=dev", endpoint], cwd=ROOT, env={**os.environ, **aws_settings},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in tail.stdout], daemon=True).start()
+
+    def wait_for(message: str) -> list:
+        read = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                read.append(lines.get(timeout=1))
+            except queue.Empty:
+                continue
+            if message in read[-1]:
+                return read
+        raise AssertionError(f"`just logs` did not print {message}; it printed {read}")
+
+    try:
+        wait_for("request-two")
+        put_log_event(aws, "second-instance", now - 1000, "late-request", tmp_path)
+        wait_for("late-request")
+        put_log_event(aws, "second-instance", now + 1000, "request-three", tmp_path)
+        later = wait_for("request-three")
+    finally:
+        os.killpg(tail.pid, signal.SIGINT)
+        _, stderr = tail.communicate(timeout=60)
+    assert not any("cold-start-complete" in line or "late-request" in line for line in later)
+    assert tail.returncode == 130
+    assert "Traceback" not in stderr
 
 
-def test_bad_options_are_explained(aws, endpoint):
-    unknown = just(aws, "deploy", "env=dev", "colour=blue", check=False)
-    assert unknown.returncode != 0
-    assert "`colour` is not an option of `deploy`; the options are endpoint, env, out, profile, region, stacks, zip" in unknown.stderr
-    missing = just(aws, "diff", endpoint, check=False)
-    assert "`diff` needs an environment, such as env=dev" in missing.stderr
-    unknown_environment = just(aws, "deploy", "env=qa", check=False)
-    assert "no manifest at" in unknown_environment.stderr
-    assert "the synthesized environments are dev, prod, staging" in unknown_environment.stderr
+def test_bad_options_are_explained(aws, endpoint, tmp_path):
+    def refused(*arguments: str) -> str:
+        result = just(aws, *arguments, check=False)
+        assert result.returncode != 0, result.stdout
+        assert "Traceback" not in result.stderr
+        return result.stderr
+
+    assert "`colour` is not an option of `deploy`; the options are endpoint, env, out, profile, region, stacks, zip" in refused("deploy", "env=dev", "colour=blue")
+    assert "`diff` needs an environment, such as env=dev" in refused("diff", endpoint)
+    assert "`env` is given twice, as prod and dev; give it once" in refused("diff", "env=prod", "env=dev")
+    assert "`endpoint=127.0.0.1:5000` is not an HTTP URL" in refused("diff", "env=dev", "endpoint=127.0.0.1:5000")
+    assert "`follow=maybe` is neither yes nor no" in refused("logs", "env=dev", "follow=maybe")
+
+    unknown_environment = refused("deploy", "env=qa")
+    assert "no manifest at" in unknown_environment
+    assert "the synthesized environments are dev, prod, staging" in unknown_environment
+    assert f"To add the environment, create {ROOT / 'stacks' / 'qa.toml'} and run `./just synth env=qa`" in unknown_environment
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a zip\n")
+    assert f"`zip={text}` is not a zip file" in refused("deploy", "env=dev", endpoint, f"zip={text}")
+    assert "`zip=/nonexistent.zip` is not a zip file" in refused("deploy", "env=dev", endpoint, "zip=/nonexistent.zip")
+    # An ELF header whose e_machine is 183, aarch64.
+    arm = tmp_path / "arm.zip"
+    with zipfile.ZipFile(arm, "w") as zipped:
+        zipped.writestr("bootstrap", b"\x7fELF\x02\x01\x01" + bytes(11) + (183).to_bytes(2, "little") + bytes(44))
+    assert "contains a binary for arm64, but dev runs on x86_64" in refused("deploy", "env=dev", endpoint, f"zip={arm}")
+
+    # The suggested fix repeats the endpoint and the Region.
+    missing_bootstrap = refused("deploy", "env=dev", endpoint, "region=us-west-2", f"zip={placeholder_zip(tmp_path / 'p.zip')}")
+    assert f"run `./just bootstrap env=dev {endpoint} region=us-west-2` first" in missing_bootstrap
+
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "out", out)
+    with open(out / "dev" / "auth.template.json", "a", encoding="utf-8") as template:
+        template.write("<<<<<<< HEAD\n")
+    assert "run `./just synth env=dev` to write it again" in refused("logs", "env=dev", endpoint, f"out={out}", "follow=no")
