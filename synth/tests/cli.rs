@@ -435,6 +435,10 @@ fn retain_off_keeps_the_guard() {
         "{stderr}"
     );
     assert!(
+        stderr.contains("environment `prod` retains its data in its current template"),
+        "{stderr}"
+    );
+    assert!(
         stderr.contains("Turning `table.retain` off does not lift this guard"),
         "{stderr}"
     );

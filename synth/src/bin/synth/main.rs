@@ -210,14 +210,17 @@ fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow
     if replacements.is_empty() {
         return Ok(());
     }
-    let retain_hint = if settings.table.retain {
-        ""
+    let (retainer, retain_hint) = if settings.table.retain {
+        ("retains its data", "")
     } else {
-        " Turning `table.retain` off does not lift this guard while the current template \
-         retains the data: synthesize and deploy that change on its own first."
+        (
+            "retains its data in its current template",
+            " Turning `table.retain` off does not lift this guard while the current template \
+             retains the data: synthesize and deploy that change on its own first.",
+        )
     };
     anyhow::bail!(
-        "environment `{}` retains its data, but this change replaces it compared with `{}`:\n{}\n\
+        "environment `{}` {retainer}, but this change replaces it compared with `{}`:\n{}\n\
          A replaced table starts empty and a replaced secret invalidates every token. Undo the \
          change, or run synth again with --allow-replacement if the replacement is intended.{}",
         settings.environment,
