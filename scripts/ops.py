@@ -4,7 +4,7 @@ Every subcommand takes `key=value` arguments, the form that `just` passes on:
 
     build      [env=NAME] [arch=x86_64|arm64]
     bootstrap  env=NAME
-    deploy     env=NAME [zip=PATH]
+    deploy     env=NAME [zip=PATH] [allow-replacement=yes]
     diff       env=NAME [zip=PATH]
     logs       env=NAME [follow=yes|no]
     destroy    env=NAME [confirm=NAME]
@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.parse
 import zipfile
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,8 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o755
 # The object key prefix of function zips in the artifact bucket.
 ARTIFACT_PREFIX = "functions"
+# The deletion policies that leave a resource behind when the stack deletes it.
+RETAIN_POLICIES = ("Retain", "RetainExceptOnDelete")
 # The stateful resource types whose replacement `diff` refuses.
 STATEFUL_TYPES = {"AWS::DynamoDB::Table", "AWS::SecretsManager::Secret", "AWS::S3::Bucket"}
 # How far back `logs` starts, and how often it polls for new events, in seconds.
@@ -63,7 +66,7 @@ COMMON_KEYS = {"env", "endpoint", "profile", "region", "stacks", "out"}
 KEYS = {
     "build": {"env", "arch", "stacks", "out"},
     "bootstrap": COMMON_KEYS,
-    "deploy": COMMON_KEYS | {"zip"},
+    "deploy": COMMON_KEYS | {"zip", "allow-replacement"},
     "diff": COMMON_KEYS | {"zip"},
     "logs": COMMON_KEYS | {"follow"},
     "destroy": COMMON_KEYS | {"confirm"},
@@ -89,21 +92,34 @@ def parse_arguments(command: str, arguments: list) -> dict:
     if command != "build" and "env" not in options:
         raise OpsError(f"`{command}` needs an environment, such as env=dev")
     if "endpoint" in options:
-        endpoint = urllib.parse.urlsplit(options["endpoint"])
-        if endpoint.scheme not in ("http", "https") or not endpoint.hostname:
+        try:
+            endpoint = urllib.parse.urlsplit(options["endpoint"])
+            valid = endpoint.scheme in ("http", "https") and bool(endpoint.hostname)
+            endpoint.port  # Raises ValueError for a port that is not a number from 0 to 65535.
+        except ValueError:
+            valid = False
+        if not valid:
             raise OpsError(
                 f"`endpoint={options['endpoint']}` is not an HTTP URL; give the scheme and host, "
                 "such as endpoint=http://127.0.0.1:5000"
             )
-    if options.get("follow", "yes") not in ("yes", "no"):
-        raise OpsError(f"`follow={options['follow']}` is neither yes nor no")
+    for key in ("follow", "allow-replacement"):
+        if options.get(key, "yes") not in ("yes", "no"):
+            raise OpsError(f"`{key}={options[key]}` is neither yes nor no")
     return options
 
 
 def suggest(command: str, options: dict, *extra: str) -> str:
     """Return the `./just` command line that repeats this run's environment and target."""
-    arguments = [f"env={options['env']}", *(f"{key}={options[key]}" for key in TARGET_KEYS if key in options)]
+    repeated = [key for key in TARGET_KEYS if key in options and key in KEYS[command]]
+    arguments = [f"env={options['env']}", *(f"{key}={options[key]}" for key in repeated)]
     return " ".join(["./just", command, *arguments, *extra])
+
+
+def suggest_synth(options: dict) -> str:
+    """Return the `./just synth` command line for this run's environment and folders."""
+    folders_given = "".join(f" --{key} {options[key]}" for key in ("stacks", "out") if key in options)
+    return f"./just synth env={options['env']}{folders_given}"
 
 
 def folders(options: dict) -> tuple:
@@ -112,11 +128,22 @@ def folders(options: dict) -> tuple:
     return stacks, out
 
 
-def read_json(path: Path, environment: str):
+# The keys of manifest.json that the recipes read.
+MANIFEST_KEYS = {"environment", "stack_name", "region", "template", "capabilities", "parameters", "tags", "bootstrap"}
+
+
+def read_json(path: Path, options: dict, required: set):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise OpsError(f"cannot read {path}: {error}; run `./just synth env={environment}` to write it again")
+        raise OpsError(f"cannot read {path}: {error}; run `{suggest_synth(options)}` to write it again")
+    missing = required - set(document) if isinstance(document, dict) else required
+    if missing:
+        raise OpsError(
+            f"{path} has no {', '.join(sorted(missing))}, so synth did not write it; run "
+            f"`{suggest_synth(options)}` to write it again"
+        )
+    return document
 
 
 def load_manifest(options: dict) -> dict:
@@ -131,13 +158,14 @@ def load_manifest(options: dict) -> dict:
         raise OpsError(
             f"no manifest at {path}; the synthesized environments are {', '.join(known) or 'none'}. {fix}"
         )
-    manifest = read_json(path, environment)
+    manifest = read_json(path, options, MANIFEST_KEYS)
     manifest["directory"] = path.parent
+    manifest["options"] = options
     return manifest
 
 
 def load_template(manifest: dict) -> dict:
-    return read_json(manifest["directory"] / manifest["template"], manifest["environment"])
+    return read_json(manifest["directory"] / manifest["template"], manifest["options"], {"Resources"})
 
 
 def step(message: str) -> None:
@@ -341,8 +369,7 @@ def check_synth(options: dict) -> None:
     command = ["cargo", "run", "--quiet", "--locked", "--release", "-p", "synth", "--",
                f"env={options['env']}", "--check", "--stacks", str(stacks), "--out", str(out)]
     if subprocess.run(command, cwd=ROOT).returncode != 0:
-        folders_given = "".join(f" --{key} {options[key]}" for key in ("stacks", "out") if key in options)
-        raise OpsError(f"{out} is stale; run `./just synth env={options['env']}{folders_given}` and commit it")
+        raise OpsError(f"{out} is stale; run `{suggest_synth(options)}` and commit it")
 
 
 def function_archive(options: dict) -> Path:
@@ -350,12 +377,15 @@ def function_archive(options: dict) -> Path:
     if "zip" not in options:
         return build(options)
     archive = Path(options["zip"])
-    if not zipfile.is_zipfile(archive):
-        raise OpsError(f"`zip={archive}` is not a zip file; give the zip that `./just build` prints")
-    with zipfile.ZipFile(archive) as zipped:
-        if "bootstrap" not in zipped.namelist():
-            raise OpsError(f"`zip={archive}` has no `bootstrap` entry, which the provided.al2023 runtime runs")
-        header = zipped.read("bootstrap")[:20]
+    if not archive.is_file():
+        raise OpsError(f"`zip={archive}` does not exist; give the zip that `./just build` prints")
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            if "bootstrap" not in zipped.namelist():
+                raise OpsError(f"`zip={archive}` has no `bootstrap` entry, which the provided.al2023 runtime runs")
+            header = zipped.read("bootstrap")[:20]
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as error:
+        raise OpsError(f"`zip={archive}` is not a valid zip file ({error}); give the zip that `./just build` prints")
     # An ELF binary names its machine in bytes 18 and 19; a script runs on either.
     if header[:4] == b"\x7fELF":
         machine = ELF_MACHINES.get(int.from_bytes(header[18:20], "little"), "another machine")
@@ -363,7 +393,7 @@ def function_archive(options: dict) -> Path:
         if machine != wanted:
             raise OpsError(
                 f"`zip={archive}` contains a binary for {machine}, but {options['env']} runs on {wanted}; "
-                f"build it with `./just build env={options['env']}`"
+                f"build it with `{suggest('build', options)}`"
             )
     return archive
 
@@ -374,11 +404,43 @@ def code_parameters(manifest: dict, archive: Path, bucket: str) -> dict:
     return {name: values[spec["source"]] for name, spec in manifest["parameters"].items()}
 
 
+def deployed_template(aws: Aws, stack_name: str) -> dict:
+    template = aws.json("cloudformation", "get-template", "--stack-name", stack_name)["TemplateBody"]
+    return json.loads(template) if isinstance(template, str) else template
+
+
+def refuse_retained_replacement(aws: Aws, manifest: dict, options: dict) -> None:
+    """Raise when the deploy would replace a table, secret or bucket that the deployed stack
+    retains. synth's guard compares with out/, which two synths in a row can move past, so
+    this compares with what is deployed."""
+    stack_name = manifest["stack_name"]
+    stack = aws.stack(stack_name)
+    if stack is None or stack["StackStatus"] == REVIEW_STATE or options.get("allow-replacement") == "yes":
+        return
+    current = deployed_template(aws, stack_name)
+    retained_ids = {logical_id for logical_id, resource in current.get("Resources", {}).items()
+                    if resource.get("DeletionPolicy") in RETAIN_POLICIES}
+    findings = [finding for finding in replacements(current, manifest["directory"] / manifest["template"])
+                if finding["logical_id"] in retained_ids]
+    if findings:
+        listed = "\n".join(
+            f"  {finding['logical_id']} ({finding['resource_type']}): "
+            f"{finding['cause'].get('name', finding['cause']['kind'])}"
+            for finding in findings
+        )
+        raise OpsError(
+            f"the deploy would replace resources that {stack_name} retains, and the replacements "
+            f"would start empty:\n{listed}\n`{suggest('diff', options)}` shows the whole change; "
+            f"`{suggest('deploy', options, 'allow-replacement=yes')}` deploys it anyway"
+        )
+
+
 def deploy(options: dict) -> None:
     manifest = load_manifest(options)
     check_synth(options)
     archive = function_archive(options)
     aws = Aws(options, manifest["region"])
+    refuse_retained_replacement(aws, manifest, options)
     bucket = artifact_bucket(aws, manifest, options)
     upload(aws, bucket, archive)
     parameters = code_parameters(manifest, archive, bucket)
@@ -470,9 +532,7 @@ def diff(options: dict) -> int:
                 "--change-set-name", name, check=False)
         described = aws.json("cloudformation", "describe-change-set", "--stack-name", stack_name,
                              "--change-set-name", name)
-        current = aws.json("cloudformation", "get-template", "--stack-name", stack_name)["TemplateBody"]
-        if isinstance(current, str):
-            current = json.loads(current)
+        current = deployed_template(aws, stack_name)
     finally:
         aws.run("cloudformation", "delete-change-set", "--stack-name", stack_name,
                 "--change-set-name", name, check=False)
@@ -569,13 +629,11 @@ def logs(options: dict) -> None:
 def retained(aws: Aws, stack_name: str) -> list:
     """Return the (logical ID, type, physical ID) of the deployed stack's resources that a
     stack delete leaves behind."""
-    template = aws.json("cloudformation", "get-template", "--stack-name", stack_name)["TemplateBody"]
-    if isinstance(template, str):
-        template = json.loads(template)
+    template = deployed_template(aws, stack_name)
     kept = [
         (logical_id, resource["Type"])
         for logical_id, resource in sorted(template.get("Resources", {}).items())
-        if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnDelete")
+        if resource.get("DeletionPolicy") in RETAIN_POLICIES
     ]
     if not kept:
         return []
@@ -595,7 +653,7 @@ def destroy(options: dict) -> None:
         print(f"{stack_name} does not exist in {aws.region}; nothing to delete")
         return
     # The deployed template, not out/, lists what stays behind.
-    kept = retained(aws, stack_name)
+    kept = [] if stack["StackStatus"] == REVIEW_STATE else retained(aws, stack_name)
     listed = "\n".join(f"  {logical_id} ({kind}) {name}".rstrip() for logical_id, kind, name in kept)
     if kept and options.get("confirm") != environment:
         raise OpsError(
@@ -609,9 +667,9 @@ def destroy(options: dict) -> None:
     if kept:
         print(f"retained:\n{listed}")
         print(
-            "The retained resources keep their names, so a new deploy of this environment fails "
-            "until each one is deleted or imported into the stack (`aws cloudformation "
-            "create-change-set --change-set-type IMPORT`)."
+            "Retained resources with fixed names (the table, secret and log groups) make a new "
+            "deploy of this environment fail until each one is deleted or imported into the "
+            "stack (`aws cloudformation create-change-set --change-set-type IMPORT`)."
         )
 
 

@@ -224,6 +224,37 @@ def test_guard_refuses_replacing_synth(tmp_path):
     assert json.loads((out / "prod" / "auth.template.json").read_text())["Resources"]["UsersTable"]["Properties"]["TableName"] == "auth-prod-users"
 
 
+def test_deploy_refuses_replacing_retained_table(aws, moto, endpoint, tmp_path):
+    # Two synths in a row move past synth's guard, which compares with out/ only: the first
+    # releases the table, the second renames it. The deploy compares with the deployed stack.
+    since = moto.log_offset()
+    archive = placeholder_zip(tmp_path / "placeholder.zip")
+    stacks, out = copy_settings(tmp_path, "")
+    edit_dev_section(stacks, "table", "retain = true")
+    synthesize(stacks, out)
+    just(aws, "bootstrap", "env=dev", endpoint)
+    just(aws, "deploy", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}")
+
+    dev = (stacks / "dev.toml").read_text(encoding="utf-8")
+    (stacks / "dev.toml").write_text(dev.replace("retain = true", "retain = false"), encoding="utf-8")
+    synthesize(stacks, out)
+    edit_dev_section(stacks, "table", 'name = "auth-dev-people"')
+    synthesize(stacks, out)
+
+    options = ("env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}")
+    refused = just(aws, "deploy", *options, check=False)
+    assert refused.returncode != 0
+    assert "the deploy would replace resources that auth-dev retains" in refused.stderr
+    assert "UsersTable (AWS::DynamoDB::Table): TableName" in refused.stderr
+    assert "allow-replacement=yes` deploys it anyway" in refused.stderr
+    assert aws.json("dynamodb", "describe-table", "--table-name", "auth-dev-users")["Table"]["TableStatus"] == "ACTIVE"
+
+    allowed = just(aws, "deploy", *options, "allow-replacement=yes")
+    assert "Successfully created/updated stack - auth-dev" in allowed.stdout
+    assert stack_parameters(aws, "auth-dev")["ServiceCodeKey"].startswith("functions/")
+    assert_only_known_skips(moto, since)
+
+
 def test_destroy_of_retained_environment_needs_confirmation(aws, moto, endpoint, tmp_path):
     since = moto.log_offset()
     absent = just(aws, "destroy", "env=prod", endpoint)
@@ -328,10 +359,11 @@ def test_bad_options_are_explained(aws, endpoint, tmp_path):
         assert "Traceback" not in result.stderr
         return result.stderr
 
-    assert "`colour` is not an option of `deploy`; the options are endpoint, env, out, profile, region, stacks, zip" in refused("deploy", "env=dev", "colour=blue")
+    assert "`colour` is not an option of `deploy`; the options are allow-replacement, endpoint, env, out, profile, region, stacks, zip" in refused("deploy", "env=dev", "colour=blue")
     assert "`diff` needs an environment, such as env=dev" in refused("diff", endpoint)
     assert "`env` is given twice, as prod and dev; give it once" in refused("diff", "env=prod", "env=dev")
-    assert "`endpoint=127.0.0.1:5000` is not an HTTP URL" in refused("diff", "env=dev", "endpoint=127.0.0.1:5000")
+    for endpoint_value in ["127.0.0.1:5000", "http://[::1", "http://127.0.0.1:port"]:
+        assert f"`endpoint={endpoint_value}` is not an HTTP URL" in refused("diff", "env=dev", f"endpoint={endpoint_value}")
     assert "`follow=maybe` is neither yes nor no" in refused("logs", "env=dev", "follow=maybe")
 
     unknown_environment = refused("deploy", "env=qa")
@@ -341,8 +373,14 @@ def test_bad_options_are_explained(aws, endpoint, tmp_path):
 
     text = tmp_path / "notes.txt"
     text.write_text("not a zip\n")
-    assert f"`zip={text}` is not a zip file" in refused("deploy", "env=dev", endpoint, f"zip={text}")
-    assert "`zip=/nonexistent.zip` is not a zip file" in refused("deploy", "env=dev", endpoint, "zip=/nonexistent.zip")
+    assert f"`zip={text}` is not a valid zip file" in refused("deploy", "env=dev", endpoint, f"zip={text}")
+    assert "`zip=/nonexistent.zip` does not exist" in refused("deploy", "env=dev", endpoint, "zip=/nonexistent.zip")
+    # A zip whose stored entry no longer matches its CRC-32.
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(damaged, "w", compression=zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("bootstrap", "#!/bin/sh\nexit 0\n")
+    damaged.write_bytes(damaged.read_bytes().replace(b"exit 0", b"exit 1"))
+    assert f"`zip={damaged}` is not a valid zip file" in refused("deploy", "env=dev", endpoint, f"zip={damaged}")
     # An ELF header whose e_machine is 183, aarch64.
     arm = tmp_path / "arm.zip"
     with zipfile.ZipFile(arm, "w") as zipped:
@@ -357,4 +395,7 @@ def test_bad_options_are_explained(aws, endpoint, tmp_path):
     shutil.copytree(ROOT / "out", out)
     with open(out / "dev" / "auth.template.json", "a", encoding="utf-8") as template:
         template.write("<<<<<<< HEAD\n")
-    assert "run `./just synth env=dev` to write it again" in refused("logs", "env=dev", endpoint, f"out={out}", "follow=no")
+    assert f"run `./just synth env=dev --out {out}` to write it again" in refused("logs", "env=dev", endpoint, f"out={out}", "follow=no")
+    (out / "dev" / "manifest.json").write_text("{}\n")
+    emptied = refused("destroy", "env=dev", endpoint, f"out={out}")
+    assert "manifest.json has no bootstrap, capabilities, environment" in emptied
