@@ -62,7 +62,7 @@ ELF_MACHINES = {62: "x86_64", 183: "arm64"}
 # Options that select where the AWS commands run, which every suggested command repeats.
 TARGET_KEYS = ("endpoint", "profile", "region", "stacks", "out")
 
-COMMON_KEYS = {"env", "endpoint", "profile", "region", "stacks", "out"}
+COMMON_KEYS = {"env", *TARGET_KEYS}
 KEYS = {
     "build": {"env", "arch", "stacks", "out"},
     "bootstrap": COMMON_KEYS,
@@ -160,12 +160,11 @@ def load_manifest(options: dict) -> dict:
         )
     manifest = read_json(path, options, MANIFEST_KEYS)
     manifest["directory"] = path.parent
-    manifest["options"] = options
     return manifest
 
 
-def load_template(manifest: dict) -> dict:
-    return read_json(manifest["directory"] / manifest["template"], manifest["options"], {"Resources"})
+def load_template(manifest: dict, options: dict) -> dict:
+    return read_json(manifest["directory"] / manifest["template"], options, {"Resources"})
 
 
 def step(message: str) -> None:
@@ -228,7 +227,7 @@ def architecture(options: dict) -> str:
     if "arch" in options:
         arch = options["arch"]
     elif "env" in options:
-        template = load_template(load_manifest(options))
+        template = load_template(load_manifest(options), options)
         arch = template["Resources"]["Function"]["Properties"]["Architectures"][0]
     else:
         arch = "x86_64"
@@ -386,13 +385,14 @@ def function_archive(options: dict) -> Path:
             header = zipped.read("bootstrap")[:20]
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as error:
         raise OpsError(f"`zip={archive}` is not a valid zip file ({error}); give the zip that `./just build` prints")
-    # An ELF binary names its machine in bytes 18 and 19; a script runs on either.
+    # An ELF binary records its machine in bytes 18 and 19. A shell script runs on either
+    # architecture, so only binaries are checked.
     if header[:4] == b"\x7fELF":
         machine = ELF_MACHINES.get(int.from_bytes(header[18:20], "little"), "another machine")
-        wanted = architecture(options)
-        if machine != wanted:
+        expected = architecture(options)
+        if machine != expected:
             raise OpsError(
-                f"`zip={archive}` contains a binary for {machine}, but {options['env']} runs on {wanted}; "
+                f"`zip={archive}` contains a binary for {machine}, but {options['env']} runs on {expected}; "
                 f"build it with `{suggest('build', options)}`"
             )
     return archive
@@ -409,7 +409,14 @@ def deployed_template(aws: Aws, stack_name: str) -> dict:
     return json.loads(template) if isinstance(template, str) else template
 
 
-def refuse_retained_replacement(aws: Aws, manifest: dict, options: dict) -> None:
+def retained_ids(template: dict) -> list:
+    """Return the sorted logical IDs of the resources that a stack delete leaves behind."""
+    resources = template.get("Resources", {})
+    return sorted(logical_id for logical_id, resource in resources.items()
+                  if resource.get("DeletionPolicy") in RETAIN_POLICIES)
+
+
+def reject_retained_replacement(aws: Aws, manifest: dict, options: dict) -> None:
     """Raise when the deploy would replace a table, secret or bucket that the deployed stack
     retains. synth's guard compares with out/, which two synths in a row can move past, so
     this compares with what is deployed."""
@@ -418,10 +425,9 @@ def refuse_retained_replacement(aws: Aws, manifest: dict, options: dict) -> None
     if stack is None or stack["StackStatus"] == REVIEW_STATE or options.get("allow-replacement") == "yes":
         return
     current = deployed_template(aws, stack_name)
-    retained_ids = {logical_id for logical_id, resource in current.get("Resources", {}).items()
-                    if resource.get("DeletionPolicy") in RETAIN_POLICIES}
+    retained = set(retained_ids(current))
     findings = [finding for finding in replacements(current, manifest["directory"] / manifest["template"])
-                if finding["logical_id"] in retained_ids]
+                if finding["logical_id"] in retained]
     if findings:
         listed = "\n".join(
             f"  {finding['logical_id']} ({finding['resource_type']}): "
@@ -440,7 +446,7 @@ def deploy(options: dict) -> None:
     check_synth(options)
     archive = function_archive(options)
     aws = Aws(options, manifest["region"])
-    refuse_retained_replacement(aws, manifest, options)
+    reject_retained_replacement(aws, manifest, options)
     bucket = artifact_bucket(aws, manifest, options)
     upload(aws, bucket, archive)
     parameters = code_parameters(manifest, archive, bucket)
@@ -493,7 +499,7 @@ def diff(options: dict) -> int:
     template_path = manifest["directory"] / manifest["template"]
     stack = aws.stack(stack_name)
     if stack is None or stack["StackStatus"] == REVIEW_STATE:
-        resources = load_template(manifest)["Resources"]
+        resources = load_template(manifest, options)["Resources"]
         print(f"{stack_name} does not exist in {aws.region}; a deploy creates its {len(resources)} resources")
         return 0
     if stack["StackStatus"] not in UPDATABLE_STATES:
@@ -587,14 +593,14 @@ def logs(options: dict) -> None:
     printing new ones. The pinned AWS CLI is version 1, which has no `aws logs tail`, so this
     polls `filter-log-events`."""
     manifest = load_manifest(options)
-    template = load_template(manifest)
+    template = load_template(manifest, options)
     group = template["Resources"]["FunctionLogGroup"]["Properties"]["LogGroupName"]
     aws = Aws(options, manifest["region"])
     follow = options.get("follow", "yes") == "yes"
     start = int((time.time() - LOG_LOOKBACK_SECONDS) * 1000)
     newest = start
-    # The IDs of the events printed, with their timestamps, so that the overlap of the polls
-    # prints nothing twice and the set holds only the overlap's events.
+    # The IDs of the printed events, mapped to their timestamps, so that the overlap of the
+    # polls prints nothing twice and the map keeps only the overlap's events.
     seen = {}
     step(f"{'tailing' if follow else 'reading'} {group} in {aws.region}")
 
@@ -626,21 +632,18 @@ def logs(options: dict) -> None:
         time.sleep(LOG_POLL_SECONDS)
 
 
-def retained(aws: Aws, stack_name: str) -> list:
+def retained_resources(aws: Aws, stack_name: str) -> list:
     """Return the (logical ID, type, physical ID) of the deployed stack's resources that a
     stack delete leaves behind."""
     template = deployed_template(aws, stack_name)
-    kept = [
-        (logical_id, resource["Type"])
-        for logical_id, resource in sorted(template.get("Resources", {}).items())
-        if resource.get("DeletionPolicy") in RETAIN_POLICIES
-    ]
-    if not kept:
+    logical_ids = retained_ids(template)
+    if not logical_ids:
         return []
     summaries = aws.json("cloudformation", "list-stack-resources", "--stack-name", stack_name)
     physical = {summary["LogicalResourceId"]: summary.get("PhysicalResourceId", "")
                 for summary in summaries["StackResourceSummaries"]}
-    return [(logical_id, kind, physical.get(logical_id, "")) for logical_id, kind in kept]
+    return [(logical_id, template["Resources"][logical_id]["Type"], physical.get(logical_id, ""))
+            for logical_id in logical_ids]
 
 
 def destroy(options: dict) -> None:
@@ -653,9 +656,9 @@ def destroy(options: dict) -> None:
         print(f"{stack_name} does not exist in {aws.region}; nothing to delete")
         return
     # The deployed template, not out/, lists what stays behind.
-    kept = [] if stack["StackStatus"] == REVIEW_STATE else retained(aws, stack_name)
-    listed = "\n".join(f"  {logical_id} ({kind}) {name}".rstrip() for logical_id, kind, name in kept)
-    if kept and options.get("confirm") != environment:
+    retained = [] if stack["StackStatus"] == REVIEW_STATE else retained_resources(aws, stack_name)
+    listed = "\n".join(f"  {logical_id} ({kind}) {name}".rstrip() for logical_id, kind, name in retained)
+    if retained and options.get("confirm") != environment:
         raise OpsError(
             f"{stack_name} retains data, which stays behind when the stack is deleted:\n{listed}\n"
             f"Run `{suggest('destroy', options, f'confirm={environment}')}` to delete the stack anyway"
@@ -664,7 +667,7 @@ def destroy(options: dict) -> None:
     aws.run("cloudformation", "delete-stack", "--stack-name", stack_name)
     aws.run("cloudformation", "wait", "stack-delete-complete", "--stack-name", stack["StackId"])
     print(f"deleted {stack_name}")
-    if kept:
+    if retained:
         print(f"retained:\n{listed}")
         print(
             "Retained resources with fixed names (the table, secret and log groups) make a new "

@@ -170,7 +170,7 @@ def test_diff_lists_changes_and_flags_replacement(aws, moto, endpoint, tmp_path)
     unchanged = just(aws, "diff", "env=dev", endpoint, f"zip={archive}")
     assert "auth-dev is up to date" in unchanged.stdout
 
-    # New code alone changes the function.
+    # New code alone shows as a changed code key.
     other = placeholder_zip(tmp_path / "other.zip", "echo other")
     recoded = just(aws, "diff", "env=dev", endpoint, f"zip={other}")
     old_key = f"functions/{hashlib.sha256(archive.read_bytes()).hexdigest()}.zip"
@@ -186,7 +186,7 @@ def test_diff_lists_changes_and_flags_replacement(aws, moto, endpoint, tmp_path)
     assert "UsersTable" not in pending.stdout
     assert pending.returncode == 0
 
-    # Settings changed without a synth are refused, as deploy refuses them.
+    # diff rejects settings changed without a synth, as deploy does.
     edit_dev_section(stacks, "function", "memory_mb = 2048")
     stale = just(aws, "diff", "env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}", check=False)
     assert stale.returncode != 0
@@ -242,11 +242,11 @@ def test_deploy_refuses_replacing_retained_table(aws, moto, endpoint, tmp_path):
     synthesize(stacks, out)
 
     options = ("env=dev", endpoint, f"stacks={stacks}", f"out={out}", f"zip={archive}")
-    refused = just(aws, "deploy", *options, check=False)
-    assert refused.returncode != 0
-    assert "the deploy would replace resources that auth-dev retains" in refused.stderr
-    assert "UsersTable (AWS::DynamoDB::Table): TableName" in refused.stderr
-    assert "allow-replacement=yes` deploys it anyway" in refused.stderr
+    rejected = just(aws, "deploy", *options, check=False)
+    assert rejected.returncode != 0
+    assert "the deploy would replace resources that auth-dev retains" in rejected.stderr
+    assert "UsersTable (AWS::DynamoDB::Table): TableName" in rejected.stderr
+    assert "allow-replacement=yes` deploys it anyway" in rejected.stderr
     assert aws.json("dynamodb", "describe-table", "--table-name", "auth-dev-users")["Table"]["TableStatus"] == "ACTIVE"
 
     allowed = just(aws, "deploy", *options, "allow-replacement=yes")
@@ -264,13 +264,13 @@ def test_destroy_of_retained_environment_needs_confirmation(aws, moto, endpoint,
     just(aws, "bootstrap", "env=prod", endpoint)
     just(aws, "deploy", "env=prod", endpoint, f"zip={archive}")
     for confirmation in [(), ("confirm=yes",)]:
-        refused = just(aws, "destroy", "env=prod", endpoint, *confirmation, check=False)
-        assert refused.returncode != 0
-        assert "auth-prod retains data, which stays behind when the stack is deleted" in refused.stderr
-        assert "UsersTable (AWS::DynamoDB::Table) auth-prod-users" in refused.stderr
+        rejected = just(aws, "destroy", "env=prod", endpoint, *confirmation, check=False)
+        assert rejected.returncode != 0
+        assert "auth-prod retains data, which stays behind when the stack is deleted" in rejected.stderr
+        assert "UsersTable (AWS::DynamoDB::Table) auth-prod-users" in rejected.stderr
         for retained in ["SigningKeySecret", "FunctionLogGroup", "EncryptionKey"]:
-            assert retained in refused.stderr
-        assert f"Run `./just destroy env=prod {endpoint} confirm=prod`" in refused.stderr
+            assert retained in rejected.stderr
+        assert f"Run `./just destroy env=prod {endpoint} confirm=prod`" in rejected.stderr
     assert aws.json("cloudformation", "describe-stacks", "--stack-name", "auth-prod")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 
     destroyed = just(aws, "destroy", "env=prod", endpoint, "confirm=prod")
@@ -353,49 +353,49 @@ def test_logs_print_function_events(aws, endpoint, tmp_path):
 
 
 def test_bad_options_are_explained(aws, endpoint, tmp_path):
-    def refused(*arguments: str) -> str:
+    def error_output(*arguments: str) -> str:
         result = just(aws, *arguments, check=False)
         assert result.returncode != 0, result.stdout
         assert "Traceback" not in result.stderr
         return result.stderr
 
-    assert "`colour` is not an option of `deploy`; the options are allow-replacement, endpoint, env, out, profile, region, stacks, zip" in refused("deploy", "env=dev", "colour=blue")
-    assert "`diff` needs an environment, such as env=dev" in refused("diff", endpoint)
-    assert "`env` is given twice, as prod and dev; give it once" in refused("diff", "env=prod", "env=dev")
+    assert "`colour` is not an option of `deploy`; the options are allow-replacement, endpoint, env, out, profile, region, stacks, zip" in error_output("deploy", "env=dev", "colour=blue")
+    assert "`diff` needs an environment, such as env=dev" in error_output("diff", endpoint)
+    assert "`env` is given twice, as prod and dev; give it once" in error_output("diff", "env=prod", "env=dev")
     for endpoint_value in ["127.0.0.1:5000", "http://[::1", "http://127.0.0.1:port"]:
-        assert f"`endpoint={endpoint_value}` is not an HTTP URL" in refused("diff", "env=dev", f"endpoint={endpoint_value}")
-    assert "`follow=maybe` is neither yes nor no" in refused("logs", "env=dev", "follow=maybe")
+        assert f"`endpoint={endpoint_value}` is not an HTTP URL" in error_output("diff", "env=dev", f"endpoint={endpoint_value}")
+    assert "`follow=maybe` is neither yes nor no" in error_output("logs", "env=dev", "follow=maybe")
 
-    unknown_environment = refused("deploy", "env=qa")
+    unknown_environment = error_output("deploy", "env=qa")
     assert "no manifest at" in unknown_environment
     assert "the synthesized environments are dev, prod, staging" in unknown_environment
     assert f"To add the environment, create {ROOT / 'stacks' / 'qa.toml'} and run `./just synth env=qa`" in unknown_environment
 
     text = tmp_path / "notes.txt"
     text.write_text("not a zip\n")
-    assert f"`zip={text}` is not a valid zip file" in refused("deploy", "env=dev", endpoint, f"zip={text}")
-    assert "`zip=/nonexistent.zip` does not exist" in refused("deploy", "env=dev", endpoint, "zip=/nonexistent.zip")
+    assert f"`zip={text}` is not a valid zip file" in error_output("deploy", "env=dev", endpoint, f"zip={text}")
+    assert "`zip=/nonexistent.zip` does not exist" in error_output("deploy", "env=dev", endpoint, "zip=/nonexistent.zip")
     # A zip whose stored entry no longer matches its CRC-32.
     damaged = tmp_path / "damaged.zip"
     with zipfile.ZipFile(damaged, "w", compression=zipfile.ZIP_STORED) as zipped:
         zipped.writestr("bootstrap", "#!/bin/sh\nexit 0\n")
     damaged.write_bytes(damaged.read_bytes().replace(b"exit 0", b"exit 1"))
-    assert f"`zip={damaged}` is not a valid zip file" in refused("deploy", "env=dev", endpoint, f"zip={damaged}")
+    assert f"`zip={damaged}` is not a valid zip file" in error_output("deploy", "env=dev", endpoint, f"zip={damaged}")
     # An ELF header whose e_machine is 183, aarch64.
     arm = tmp_path / "arm.zip"
     with zipfile.ZipFile(arm, "w") as zipped:
         zipped.writestr("bootstrap", b"\x7fELF\x02\x01\x01" + bytes(11) + (183).to_bytes(2, "little") + bytes(44))
-    assert "contains a binary for arm64, but dev runs on x86_64" in refused("deploy", "env=dev", endpoint, f"zip={arm}")
+    assert "contains a binary for arm64, but dev runs on x86_64" in error_output("deploy", "env=dev", endpoint, f"zip={arm}")
 
     # The suggested fix repeats the endpoint and the Region.
-    missing_bootstrap = refused("deploy", "env=dev", endpoint, "region=us-west-2", f"zip={placeholder_zip(tmp_path / 'p.zip')}")
+    missing_bootstrap = error_output("deploy", "env=dev", endpoint, "region=us-west-2", f"zip={placeholder_zip(tmp_path / 'p.zip')}")
     assert f"run `./just bootstrap env=dev {endpoint} region=us-west-2` first" in missing_bootstrap
 
     out = tmp_path / "out"
     shutil.copytree(ROOT / "out", out)
     with open(out / "dev" / "auth.template.json", "a", encoding="utf-8") as template:
         template.write("<<<<<<< HEAD\n")
-    assert f"run `./just synth env=dev --out {out}` to write it again" in refused("logs", "env=dev", endpoint, f"out={out}", "follow=no")
+    assert f"run `./just synth env=dev --out {out}` to write it again" in error_output("logs", "env=dev", endpoint, f"out={out}", "follow=no")
     (out / "dev" / "manifest.json").write_text("{}\n")
-    emptied = refused("destroy", "env=dev", endpoint, f"out={out}")
+    emptied = error_output("destroy", "env=dev", endpoint, f"out={out}")
     assert "manifest.json has no bootstrap, capabilities, environment" in emptied

@@ -210,7 +210,7 @@ fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow
     if replacements.is_empty() {
         return Ok(());
     }
-    let (retainer, retain_hint) = if settings.table.retain {
+    let (retention, retain_hint) = if settings.table.retain {
         ("retains its data", "")
     } else {
         (
@@ -220,7 +220,7 @@ fn refuse_replacement(out: &Path, settings: &Settings, new_json: &str) -> anyhow
         )
     };
     anyhow::bail!(
-        "environment `{}` {retainer}, but this change replaces it compared with `{}`:\n{}\n\
+        "environment `{}` {retention}, but this change replaces it compared with `{}`:\n{}\n\
          A replaced table starts empty and a replaced secret invalidates every token. Undo the \
          change, or run synth again with --allow-replacement if the replacement is intended.{}",
         settings.environment,
